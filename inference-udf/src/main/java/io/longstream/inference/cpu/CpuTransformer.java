@@ -1,0 +1,134 @@
+package io.longstream.inference.cpu;
+
+import io.longstream.inference.Transformer;
+import io.longstream.inference.model.ModelConfig;
+import io.longstream.inference.model.Safetensors;
+import io.longstream.state.cache.KvCache;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
+
+/** The Java backend: Vector API kernels on all configured cores, weights in their file dtype. */
+public final class CpuTransformer implements Transformer {
+    private final ModelConfig c;
+    private final CpuWeights w;
+    private final WorkerPool pool;
+    private final Attention attention;
+    private final RopeTable rope;
+    /** Rotated-key views per cache, [layer][kvHead]; dropped with the cache. */
+    private final Map<KvCache, RotatedKeys[][]> rotatedKeys = Collections.synchronizedMap(new WeakHashMap<>());
+
+    public CpuTransformer(ModelConfig config, Safetensors tensors, int threads) {
+        this.c = config;
+        this.w = new CpuWeights(config, tensors);
+        this.pool = new WorkerPool(threads);
+        this.rope = new RopeTable(config.ropeScaling.inverseFrequencies(config.ropeTheta, config.headDim));
+        this.attention = new Attention(config.heads, config.kvHeads, config.headDim, config.slidingWindow, rope);
+    }
+
+    @Override
+    public ModelConfig config() {
+        return c;
+    }
+
+    @Override
+    public long weightBytes() {
+        return w.bytes();
+    }
+
+    public int threads() {
+        return pool.threads();
+    }
+
+    @Override
+    public float[] forward(int[] tokens, KvCache cache, boolean allLogits) {
+        int n = tokens.length;
+        if (n == 0) {
+            throw new IllegalArgumentException("forward needs at least one token");
+        }
+        checkCache(cache);
+        int qDim = c.heads * c.headDim;
+        int kvDim = c.kvHeads * c.headDim;
+        int first = cache.claimPositions(n);
+        int[] positions = new int[n];
+        for (int t = 0; t < n; t++) {
+            positions[t] = first + t;
+            if (tokens[t] < 0 || tokens[t] >= c.vocab) {
+                throw new IllegalArgumentException("token id " + tokens[t] + " outside the vocabulary [0, " + c.vocab + ")");
+            }
+        }
+        // activations, row-major per token
+        float[] x = new float[n * c.hidden];        // [n][hidden] residual stream
+        float[] xn = new float[n * c.hidden];       // [n][hidden] normalised
+        float[] q = new float[n * qDim];            // [n][heads·headDim]
+        float[] k = new float[n * kvDim];           // [n][kvHeads·headDim]
+        float[] v = new float[n * kvDim];
+        float[] att = new float[n * qDim];
+        float[] proj = new float[n * c.hidden];
+        float[] gate = new float[n * c.intermediate];
+        float[] up = new float[n * c.intermediate];
+        for (int t = 0; t < n; t++) {
+            w.embed.row(tokens[t], x, t * c.hidden);
+        }
+        RotatedKeys[][] views = viewsOf(cache);
+        for (int layer = 0; layer < c.layers; layer++) {
+            CpuWeights.Layer l = w.layers[layer];
+            Elementwise.rmsNorm(x, l.attnNorm, c.rmsEps, n, c.hidden, xn);
+            l.q.multiply(xn, n, q, pool);
+            l.k.multiply(xn, n, k, pool);
+            l.v.multiply(xn, n, v, pool);
+            if (l.qBias != null) {
+                Elementwise.addBias(q, l.qBias, n, qDim);
+                Elementwise.addBias(k, l.kBias, n, kvDim);
+                Elementwise.addBias(v, l.vBias, n, kvDim);
+            }
+            for (int h = 0; h < c.kvHeads; h++) {
+                for (int t = 0; t < n; t++) {
+                    int off = t * kvDim + h * c.headDim;
+                    cache.head(layer, h).append(positions[t], k, off, v, off);
+                }
+            }
+            attention.run(cache, layer, views[layer], q, positions, n, att, pool);
+            l.o.multiply(att, n, proj, pool);
+            Elementwise.addInPlace(x, proj, n * c.hidden);
+            Elementwise.rmsNorm(x, l.mlpNorm, c.rmsEps, n, c.hidden, xn);
+            l.gate.multiply(xn, n, gate, pool);
+            l.up.multiply(xn, n, up, pool);
+            Elementwise.swiGlu(gate, up, n * c.intermediate);
+            l.down.multiply(gate, n, proj, pool);
+            Elementwise.addInPlace(x, proj, n * c.hidden);
+        }
+        int rows = allLogits ? n : 1;
+        float[] last = new float[rows * c.hidden];
+        System.arraycopy(x, (n - rows) * c.hidden, last, 0, rows * c.hidden);
+        float[] normed = new float[rows * c.hidden];
+        Elementwise.rmsNorm(last, w.finalNorm, c.rmsEps, rows, c.hidden, normed);
+        float[] logits = new float[rows * c.vocab];
+        w.lmHead.multiply(normed, rows, logits, pool);
+        return logits;
+    }
+
+    private void checkCache(KvCache cache) {
+        if (cache.layers() != c.layers || cache.kvHeads() != c.kvHeads || cache.headDim() != c.headDim) {
+            throw new IllegalArgumentException("cache shape " + cache.layers() + "x" + cache.kvHeads() + "x" + cache.headDim()
+                    + " does not fit the model's " + c.layers + "x" + c.kvHeads + "x" + c.headDim);
+        }
+    }
+
+    private RotatedKeys[][] viewsOf(KvCache cache) {
+        return rotatedKeys.computeIfAbsent(cache, kv -> {
+            RotatedKeys[][] views = new RotatedKeys[c.layers][c.kvHeads];
+            for (RotatedKeys[] layer : views) {
+                for (int h = 0; h < layer.length; h++) {
+                    layer[h] = new RotatedKeys(c.headDim);
+                }
+            }
+            return views;
+        });
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}

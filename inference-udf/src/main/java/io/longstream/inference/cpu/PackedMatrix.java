@@ -1,0 +1,83 @@
+package io.longstream.inference.cpu;
+
+import java.util.Arrays;
+
+/**
+ * A weight matrix W [rows][cols] in its file dtype, packed in panels of {@link Lanes#L} rows stored
+ * k-major, so one vector load yields one column slice of L rows and {@code y = x·Wᵀ} vectorises over
+ * output rows. Rows are padded to whole groups of 4 panels with zeros.
+ *
+ * <p>Every output {@code y[t][r]} is a single fused multiply-add chain over k in increasing order,
+ * starting from 0. Matrix-matrix and matrix-vector products, any blocking, thread count or vector
+ * width therefore give the same bits.
+ */
+public abstract class PackedMatrix {
+    static final int PANELS = 4;
+    static final int GROUP = PANELS * Lanes.L;
+    /** Columns per block, so a block's weights stay in L1 while the tokens stream past. */
+    static final int K_BLOCK = 128;
+
+    protected final int rows;
+    protected final int cols;
+    protected final int groups;
+
+    protected PackedMatrix(int rows, int cols) {
+        this.rows = rows;
+        this.cols = cols;
+        this.groups = (rows + GROUP - 1) / GROUP;
+    }
+
+    public int rows() {
+        return rows;
+    }
+
+    public int cols() {
+        return cols;
+    }
+
+    public long bytes() {
+        return (long) groups * GROUP * cols * elementBytes();
+    }
+
+    protected abstract int elementBytes();
+
+    /** Copies row {@code r} as floats into {@code dst} (an embedding lookup). */
+    public abstract void row(int r, float[] dst, int offset);
+
+    /**
+     * Adds the contribution of columns [k0, k1) to the accumulators of group {@code g} for all n
+     * tokens. {@code acc[t * GROUP + i]} belongs to row {@code g * GROUP + i}.
+     */
+    protected abstract void accumulate(int g, int k0, int k1, float[] x, int n, float[] acc, float[] tile);
+
+    /** Scratch a subclass needs per thread for {@link #accumulate}, or null. */
+    protected float[] newTile() {
+        return null;
+    }
+
+    /** {@code y[t][r] = Σ_k x[t][k] · W[r][k]}; x: [n][cols], y: [n][rows]. */
+    public final void multiply(float[] x, int n, float[] y, WorkerPool pool) {
+        if (x.length < (long) n * cols || y.length < (long) n * rows) {
+            throw new IllegalArgumentException("buffers too small for " + n + " tokens x " + cols + " -> " + rows);
+        }
+        pool.forRange(groups, (g0, g1) -> {
+            float[] acc = new float[n * GROUP];
+            float[] tile = newTile();
+            for (int g = g0; g < g1; g++) {
+                Arrays.fill(acc, 0f);
+                for (int k0 = 0; k0 < cols; k0 += K_BLOCK) {
+                    accumulate(g, k0, Math.min(cols, k0 + K_BLOCK), x, n, acc, tile);
+                }
+                int r0 = g * GROUP;
+                int valid = Math.min(GROUP, rows - r0);
+                for (int t = 0; t < n; t++) {
+                    System.arraycopy(acc, t * GROUP, y, t * rows + r0, valid);
+                }
+            }
+        });
+    }
+
+    protected final int paddedRows() {
+        return groups * GROUP;
+    }
+}
