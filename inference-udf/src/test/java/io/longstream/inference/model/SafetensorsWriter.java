@@ -1,0 +1,90 @@
+package io.longstream.inference.model;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Test-side rewriting of safetensors files: dropping a tensor, splitting into indexed shards. */
+final class SafetensorsWriter {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private SafetensorsWriter() {
+    }
+
+    static void rewriteWithout(Path file, String dropped) throws IOException {
+        Map<String, TensorInfo> all;
+        try (Safetensors st = Safetensors.open(file.getParent())) {
+            all = st.all();
+            List<TensorInfo> keep = new ArrayList<>();
+            for (TensorInfo t : all.values()) {
+                if (!t.name().equals(dropped)) {
+                    keep.add(t);
+                }
+            }
+            Path out = file.resolveSibling("rewritten.tmp");
+            write(out, keep);
+            Files.move(out, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** Writes the tensors of {@code source} into {@code shards} files plus model.safetensors.index.json in dir. */
+    static void splitInto(Path source, Path dir, int shards) throws IOException {
+        Path staging = Files.createTempDirectory("shard-src");
+        Files.copy(source, staging.resolve("model.safetensors"));
+        try (Safetensors st = Safetensors.open(staging)) {
+            List<TensorInfo> all = new ArrayList<>(st.all().values());
+            ObjectNode weightMap = JSON.createObjectNode();
+            int per = (all.size() + shards - 1) / shards;
+            for (int s = 0; s < shards; s++) {
+                String name = String.format("model-%05d-of-%05d.safetensors", s + 1, shards);
+                List<TensorInfo> part = all.subList(s * per, Math.min(all.size(), (s + 1) * per));
+                write(dir.resolve(name), part);
+                part.forEach(t -> weightMap.put(t.name(), name));
+            }
+            ObjectNode index = JSON.createObjectNode();
+            index.putObject("metadata");
+            index.set("weight_map", weightMap);
+            JSON.writeValue(dir.resolve("model.safetensors.index.json").toFile(), index);
+        }
+    }
+
+    private static void write(Path out, List<TensorInfo> tensors) throws IOException {
+        ObjectNode header = JSON.createObjectNode();
+        long offset = 0;
+        for (TensorInfo t : tensors) {
+            long len = t.elements() * t.dtype().bytes();
+            ObjectNode n = header.putObject(t.name());
+            n.put("dtype", t.dtype().name());
+            var shape = n.putArray("shape");
+            for (long d : t.shape()) {
+                shape.add(d);
+            }
+            n.putArray("data_offsets").add(offset).add(offset + len);
+            offset += len;
+        }
+        byte[] h = JSON.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
+        try (FileChannel ch = FileChannel.open(out, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            ch.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, h.length));
+            ch.write(ByteBuffer.wrap(h));
+            for (TensorInfo t : tensors) {
+                try (FileChannel in = FileChannel.open(t.file(), StandardOpenOption.READ)) {
+                    long len = t.elements() * t.dtype().bytes();
+                    long done = 0;
+                    while (done < len) {
+                        done += in.transferTo(t.dataStart() + done, len - done, ch);
+                    }
+                }
+            }
+        }
+    }
+}
