@@ -8,11 +8,11 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /** Test-side rewriting of safetensors files: dropping a tensor, splitting into indexed shards. */
 final class SafetensorsWriter {
@@ -22,26 +22,22 @@ final class SafetensorsWriter {
     }
 
     static void rewriteWithout(Path file, String dropped) throws IOException {
-        Map<String, TensorInfo> all;
         try (Safetensors st = Safetensors.open(file.getParent())) {
-            all = st.all();
             List<TensorInfo> keep = new ArrayList<>();
-            for (TensorInfo t : all.values()) {
+            for (TensorInfo t : st.all().values()) {
                 if (!t.name().equals(dropped)) {
                     keep.add(t);
                 }
             }
             Path out = file.resolveSibling("rewritten.tmp");
             write(out, keep);
-            Files.move(out, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.move(out, file, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 
-    /** Writes the tensors of {@code source} into {@code shards} files plus model.safetensors.index.json in dir. */
-    static void splitInto(Path source, Path dir, int shards) throws IOException {
-        Path staging = Files.createTempDirectory("shard-src");
-        Files.copy(source, staging.resolve("model.safetensors"));
-        try (Safetensors st = Safetensors.open(staging)) {
+    /** Writes the tensors of {@code sourceDir} into {@code shards} files plus model.safetensors.index.json in dir. */
+    static void splitInto(Path sourceDir, Path dir, int shards) throws IOException {
+        try (Safetensors st = Safetensors.open(sourceDir)) {
             List<TensorInfo> all = new ArrayList<>(st.all().values());
             ObjectNode weightMap = JSON.createObjectNode();
             int per = (all.size() + shards - 1) / shards;

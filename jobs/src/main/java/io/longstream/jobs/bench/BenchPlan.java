@@ -1,0 +1,20 @@
+package io.longstream.jobs.bench;
+
+import java.util.List;
+
+/** What the CPU benchmark measures: prefill lengths, decode contexts and how many tokens to decode at each. */
+public record BenchPlan(int threads, List<Integer> prefillTokens, List<Integer> decodeContexts, int decodeTokens,
+                        int warmup) {
+    public BenchPlan {
+        prefillTokens = List.copyOf(prefillTokens);
+        decodeContexts = List.copyOf(decodeContexts);
+        if (threads <= 0 || decodeTokens <= 0 || warmup < 0) {
+            throw new IllegalArgumentException("threads and decodeTokens must be positive, warmup >= 0");
+        }
+    }
+
+    /** Prefill 512 and 2048 tokens; decode 16 tokens at contexts 1024 and 4096; one warm-up pass. */
+    public static BenchPlan standard(int threads) {
+        return new BenchPlan(threads, List.of(512, 2048), List.of(1024, 4096), 16, 1);
+    }
+}

@@ -1,0 +1,202 @@
+package io.longstream.jobs.bench;
+
+import io.longstream.inference.ChunkedPrefill;
+import io.longstream.inference.Model;
+import io.longstream.inference.Sampler;
+import io.longstream.inference.Transformer;
+import io.longstream.inference.cpu.WorkerPool;
+import io.longstream.inference.model.ModelConfig;
+import io.longstream.state.cache.CacheDtype;
+import io.longstream.state.cache.KvCache;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+
+/**
+ * {@code longstream bench cpu}: prefill and decode speed of the CPU backend on a random
+ * Llama-3.2-1B-shaped bf16 model, against this machine's measured bandwidth and FMA peak and against
+ * Jlama on the same model folder, all in one run.
+ */
+public final class CpuBenchmark {
+    private static final int CHUNK = ChunkedPrefill.DEFAULT_CHUNK;
+    private static final CacheDtype CACHE = CacheDtype.BF16;
+
+    private final BenchPlan plan;
+    private final PrintStream out;
+    private final PrintStream log;
+
+    public CpuBenchmark(BenchPlan plan, PrintStream out, PrintStream log) {
+        this.plan = plan;
+        this.out = out;
+        this.log = log;
+    }
+
+    /** One measured row: our tokens/s and the fraction of the roofline it reaches. */
+    private static final class Row {
+        final String name;
+        final double tokensPerSecond;
+        final double rooflineFraction;
+        final String roofline;
+
+        Row(String name, double tokensPerSecond, double rooflineFraction, String roofline) {
+            this.name = name;
+            this.tokensPerSecond = tokensPerSecond;
+            this.rooflineFraction = rooflineFraction;
+            this.roofline = roofline;
+        }
+    }
+
+    public void run(Path modelDir, boolean runPeer) throws IOException, InterruptedException {
+        MachinePeaks peaks;
+        try (WorkerPool pool = new WorkerPool(plan.threads())) {
+            log.println("measuring memory bandwidth and FMA rate ...");
+            peaks = MachinePeaks.measure(pool);
+        }
+        if (!Files.isRegularFile(modelDir.resolve("model.safetensors"))) {
+            log.println("writing a random Llama-3.2-1B-shaped bf16 model to " + modelDir + " ...");
+            long t0 = System.nanoTime();
+            new RandomModelWriter(RandomModelWriter.Shape.llama32OneB()).write(modelDir, 1L);
+            log.printf("  written in %.1f s%n", seconds(t0));
+        }
+        List<Row> rows = new ArrayList<>();
+        long weightBytes;
+        ModelConfig config;
+        try (Model model = loadTimed(modelDir)) {
+            Transformer t = model.transformer();
+            config = model.config();
+            weightBytes = t.weightBytes();
+            warmUp(t);
+            for (int tokens : plan.prefillTokens()) {
+                log.println("prefill " + tokens + " tokens ...");
+                double s = timePrefill(t, tokens);
+                double flops = prefillFlops(config, tokens);
+                rows.add(new Row("prefill " + tokens + " tokens", tokens / s, flops / s / peaks.flopsPerSecond, "FMA peak"));
+            }
+            for (int context : plan.decodeContexts()) {
+                log.println("decode " + plan.decodeTokens() + " tokens at context " + context + " ...");
+                double s = timeDecode(t, context, plan.decodeTokens());
+                double perToken = s / plan.decodeTokens();
+                double bytes = weightBytes + cacheBytes(config, context + plan.decodeTokens() / 2);
+                rows.add(new Row("decode at " + context + " context", 1 / perToken, bytes / perToken / peaks.bytesPerSecond,
+                        "bandwidth"));
+            }
+        }
+        Optional<JlamaResult> jlama = Optional.empty();
+        String peerNote = "not run (--no-peer)";
+        if (runPeer) {
+            log.println("running Jlama 0.8.4 on the same model folder ...");
+            jlama = new JlamaPeer().run(modelDir, plan);
+            peerNote = jlama.isPresent() ? "" : "not run (" + JlamaPeer.NOT_RUN_REASON + ")";
+        }
+        print(rows, jlama, peerNote, peaks, weightBytes, config);
+    }
+
+    private Model loadTimed(Path dir) {
+        long t0 = System.nanoTime();
+        Model m = Model.load(dir, plan.threads());
+        log.printf("loaded %s in %.1f s (%.2f GB of weights in memory)%n", dir, seconds(t0), m.transformer().weightBytes() / 1e9);
+        return m;
+    }
+
+    /** Compiles the kernels before anything is timed. */
+    private void warmUp(Transformer t) {
+        for (int i = 0; i < Math.max(1, plan.warmup()); i++) {
+            KvCache cache = t.newCache(CACHE);
+            t.forward(randomIds(t.config(), 64, 99), cache, false);
+            for (int k = 0; k < 4; k++) {
+                t.forward(new int[] {k}, cache, false);
+            }
+        }
+    }
+
+    private static double timePrefill(Transformer t, int tokens) {
+        int[] ids = randomIds(t.config(), tokens, tokens);
+        KvCache cache = t.newCache(CACHE);
+        long t0 = System.nanoTime();
+        new ChunkedPrefill(t, CHUNK).run(ids, cache, false);
+        return seconds(t0);
+    }
+
+    private static double timeDecode(Transformer t, int context, int tokens) {
+        KvCache cache = t.newCache(CACHE);
+        float[] logits = new ChunkedPrefill(t, CHUNK).run(randomIds(t.config(), context, context), cache, false);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < tokens; i++) {
+            int next = Sampler.greedy().next(logits, 0, t.config().vocab);
+            logits = t.forward(new int[] {next}, cache, false);
+        }
+        return seconds(t0);
+    }
+
+    /** 2 FLOPs per weight per token for the matrices, plus causal attention's QKᵀ and PV. */
+    static double prefillFlops(ModelConfig c, int tokens) {
+        double attention = 2.0 * 2 * c.layers * c.heads * c.headDim * (tokens * (tokens + 1.0) / 2);
+        return 2.0 * matrixParameters(c) * tokens + attention;
+    }
+
+    static double matrixParameters(ModelConfig c) {
+        double q = (double) c.heads * c.headDim;
+        double kv = (double) c.kvHeads * c.headDim;
+        double perLayer = c.hidden * (q + 2 * kv) + q * c.hidden + 3.0 * c.hidden * c.intermediate;
+        return c.layers * perLayer + (double) c.vocab * c.hidden;
+    }
+
+    /** Bytes of keys and values a decode step reads at this context, in the cache dtype. */
+    static double cacheBytes(ModelConfig c, int context) {
+        return 2.0 * c.layers * c.kvHeads * c.headDim * context * CACHE.bytes();
+    }
+
+    private static int[] randomIds(ModelConfig c, int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = r.nextInt(c.vocab);
+        }
+        return ids;
+    }
+
+    private void print(List<Row> rows, Optional<JlamaResult> jlama, String peerNote, MachinePeaks peaks, long weightBytes,
+                       ModelConfig c) {
+        out.println();
+        out.printf("Longstream CPU benchmark on %s%n", MachineDescription.describe(plan.threads()));
+        out.printf("model: random %s, bf16 weights (%.2f GB in memory), %s KV cache, prefill chunk %d%n", c,
+                weightBytes / 1e9, CACHE.name().toLowerCase(), CHUNK);
+        out.printf("measured now: read bandwidth %.1f GB/s, FMA peak %.1f GFLOP/s (%d threads)%n%n",
+                peaks.bytesPerSecond / 1e9, peaks.flopsPerSecond / 1e9, plan.threads());
+        out.printf("| %-24s | %12s | %-22s | %12s | %10s |%n", "measurement", "Longstream", "of roofline", "Jlama 0.8.4", "ratio");
+        out.printf("|%s|%s|%s|%s|%s|%n", "-".repeat(26), "-".repeat(14), "-".repeat(24), "-".repeat(14), "-".repeat(12));
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
+            Double peer = jlama.map(j -> peerFigure(j, r.name)).orElse(null);
+            out.printf("| %-24s | %8.2f t/s | %5.1f%% of %-13s | %12s | %10s |%n", r.name, r.tokensPerSecond,
+                    100 * r.rooflineFraction, r.roofline, peer == null ? "-" : String.format("%8.2f t/s", peer),
+                    peer == null ? "-" : String.format("%.2fx", r.tokensPerSecond / peer));
+        }
+        if (!peerNote.isEmpty()) {
+            out.println("Jlama: " + peerNote);
+        }
+    }
+
+    private Double peerFigure(JlamaResult j, String rowName) {
+        for (JlamaResult.Prefill p : j.prefill()) {
+            if (rowName.equals("prefill " + p.tokens() + " tokens")) {
+                return p.tokensPerSecond();
+            }
+        }
+        for (JlamaResult.Decode d : j.decode()) {
+            if (rowName.equals("decode at " + d.context() + " context")) {
+                return d.tokensPerSecond();
+            }
+        }
+        return null;
+    }
+
+    private static double seconds(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+}

@@ -1,0 +1,64 @@
+package io.longstream.jobs.cli;
+
+import io.longstream.jobs.bench.BenchPlan;
+import io.longstream.jobs.bench.CpuBenchmark;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Benchmarks, each printing a table with the machine it ran on. */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Speed benchmarks.",
+        subcommands = BenchCommand.Cpu.class)
+final class BenchCommand {
+
+    @Command(name = "cpu", mixinStandardHelpOptions = true,
+            description = "CPU prefill/decode on a random Llama-3.2-1B-shaped bf16 model vs the machine's roofline and Jlama.")
+    static final class Cpu implements Callable<Integer> {
+        @Option(names = "--threads", paramLabel = "N", description = "worker threads (default: all cores)")
+        int threads = Runtime.getRuntime().availableProcessors();
+
+        @Option(names = "--prefill", split = ",", paramLabel = "N", description = "prefill lengths (default: 512,2048)")
+        List<Integer> prefill = List.of(512, 2048);
+
+        @Option(names = "--decode-context", split = ",", paramLabel = "N", description = "decode contexts (default: 1024,4096)")
+        List<Integer> decodeContext = List.of(1024, 4096);
+
+        @Option(names = "--decode-tokens", paramLabel = "N", description = "tokens decoded per context (default: ${DEFAULT-VALUE})")
+        int decodeTokens = 16;
+
+        @Option(names = "--model-dir", paramLabel = "DIR",
+                description = "keep the random model here and reuse it on later runs (default: a temporary folder, deleted)")
+        Path modelDir;
+
+        @Option(names = "--no-peer", description = "skip Jlama")
+        boolean noPeer;
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            BenchPlan plan = new BenchPlan(threads, prefill, decodeContext, decodeTokens, 1);
+            Path dir = modelDir != null ? modelDir : Files.createTempDirectory("longstream-bench-model-");
+            try {
+                new CpuBenchmark(plan, System.out, System.err).run(dir, !noPeer);
+            } finally {
+                if (modelDir == null) {
+                    deleteTree(dir);
+                }
+            }
+            return 0;
+        }
+
+        private static void deleteTree(Path root) throws IOException {
+            try (Stream<Path> paths = Files.walk(root)) {
+                for (Path p : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package io.longstream.jobs.cli;
+
+import io.longstream.inference.Generator;
+import io.longstream.inference.Model;
+import io.longstream.inference.Sampler;
+import io.longstream.inference.text.TextStream;
+import io.longstream.state.cache.CacheDtype;
+import io.longstream.state.cache.KvCache;
+import java.io.PrintStream;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Continues a prompt, streaming the text as it is decoded. */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Continue TEXT with the model, streaming the generated text to stdout.")
+final class GenerateCommand implements Callable<Integer> {
+    @Mixin
+    ModelOptions options;
+
+    @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "the text to continue")
+    String prompt;
+
+    @Option(names = "--max-tokens", paramLabel = "N", description = "most new tokens (default: ${DEFAULT-VALUE})")
+    int maxTokens = 128;
+
+    @Option(names = "--temperature", paramLabel = "T", description = "0 = greedy (default: ${DEFAULT-VALUE})")
+    float temperature = 0f;
+
+    @Option(names = "--top-p", paramLabel = "P", description = "nucleus mass kept when sampling (default: ${DEFAULT-VALUE})")
+    float topP = 1f;
+
+    @Option(names = "--seed", paramLabel = "S", description = "sampling seed: the same seed gives the same text (default: ${DEFAULT-VALUE})")
+    long seed = 0L;
+
+    @Option(names = "--cache-dtype", paramLabel = "TYPE", description = "KV cache precision: bf16 (default), f16 or f32")
+    String cacheDtype = "bf16";
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    GenerateCommand() {
+        this(System.out, System.err);
+    }
+
+    GenerateCommand(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    @Override
+    public Integer call() {
+        if (maxTokens < 1) {
+            throw new IllegalArgumentException("--max-tokens must be >= 1, got " + maxTokens);
+        }
+        Sampler sampler = Sampler.of(temperature, topP, seed);
+        CacheDtype dtype = CacheDtype.parse(cacheDtype);
+        try (Model model = options.load()) {
+            int[] text = model.tokenizer().encode(prompt);
+            int bos = model.config().bosTokenId;
+            int[] ids = new int[text.length + (bos >= 0 ? 1 : 0)];
+            if (bos >= 0) {
+                ids[0] = bos;
+            }
+            System.arraycopy(text, 0, ids, ids.length - text.length, text.length);
+            if (ids.length == 0) {
+                throw new IllegalArgumentException("--prompt is empty and the model has no BOS token to start from");
+            }
+            KvCache cache = model.transformer().newCache(dtype);
+            TextStream stream = new TextStream(model.tokenizer());
+            long start = System.nanoTime();
+            Generator.Result r = new Generator(model.transformer(), options.chunk).generate(ids, cache, sampler, maxTokens,
+                    model.stopTokenIds(), token -> {
+                        out.print(stream.push(token));
+                        out.flush();
+                    });
+            out.println(stream.finish());
+            double seconds = (System.nanoTime() - start) / 1e9;
+            err.printf("[%s after %d tokens; prompt %d tokens; %.1f s]%n", r.finishReason.name().toLowerCase(),
+                    r.tokens.length, ids.length, seconds);
+        }
+        return 0;
+    }
+}

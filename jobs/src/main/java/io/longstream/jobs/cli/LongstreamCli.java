@@ -1,0 +1,36 @@
+package io.longstream.jobs.cli;
+
+import io.longstream.inference.model.ModelFormatException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code longstream} command line. */
+@Command(name = "longstream", mixinStandardHelpOptions = true, version = "longstream 0.1.0",
+        description = "Continuous long-context LLM ingestion on Flink and Kafka.",
+        subcommands = {LogitsCommand.class, GenerateCommand.class, BenchCommand.class})
+public final class LongstreamCli implements Runnable {
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.err);
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line with the error handling users see: one line naming what is wrong. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new LongstreamCli());
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof ModelFormatException || e instanceof IllegalArgumentException) {
+                cmd.getErr().println("error: " + e.getMessage());
+                return 2;
+            }
+            throw e;
+        });
+        return cl;
+    }
+}
