@@ -4,27 +4,67 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URL;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.Map;
+import java.util.stream.Stream;
 
 /** The reference models shipped in test resources, and their float64 Hugging Face logits. */
 public final class Fixtures {
     public static final String[] MODELS = {"llama-tiny-f32", "llama3-tiny-bf16", "qwen2-tiny-bf16", "mistral-tiny-swa-f32"};
 
+    /** Where fixtures are copied when they sit in a jar; removed when the JVM exits. */
+    private static final Path EXTRACTED = temporaryDirectory();
+
     private Fixtures() {
     }
 
-    public static Path model(String name) {
-        URL url = Fixtures.class.getResource("/models/" + name);
+    private static Path temporaryDirectory() {
+        try {
+            Path dir = Files.createTempDirectory("longstream-fixtures-");
+            dir.toFile().deleteOnExit();
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The model folder; when the fixtures come from a jar (another module's tests), a copy on disk. */
+    public static synchronized Path model(String name) {
+        URL url = Fixtures.class.getResource("/models/" + name + "/config.json");
         if (url == null) {
             throw new IllegalStateException("test resource models/" + name + " is missing");
         }
         try {
-            return Paths.get(url.toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
+            if (url.getProtocol().equals("file")) {
+                return Paths.get(url.toURI()).getParent();
+            }
+            Path dir = EXTRACTED.resolve(name);
+            if (!Files.isDirectory(dir)) {
+                extract(url.toURI(), name, dir);
+            }
+            return dir;
+        } catch (URISyntaxException | IOException e) {
+            throw new IllegalStateException("cannot locate fixture model " + name, e);
+        }
+    }
+
+    private static void extract(URI configUri, String name, Path dir) throws IOException {
+        try (FileSystem jar = FileSystems.newFileSystem(configUri, Map.of());
+             Stream<Path> files = Files.list(jar.getPath("/models/" + name))) {
+            Files.createDirectories(dir);
+            dir.toFile().deleteOnExit();
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Path target = dir.resolve(f.getFileName().toString());
+                Files.copy(f, target);
+                target.toFile().deleteOnExit();
+            }
         }
     }
 
