@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ModelLoadingTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -62,6 +63,28 @@ class ModelLoadingTest {
         SafetensorsWriter.splitInto(Fixtures.model(name), sharded, 2);
         Fixtures.Reference ref = Fixtures.reference(name);
         assertArrayEquals(logits(Fixtures.model(name), ref.inputIds), logits(sharded, ref.inputIds));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"F16", "BF16"})
+    void sixteenBitWeightsComputeExactlyWhatTheirFloatValuesDo(String dtype) throws IOException {
+        // the same numbers stored as F32 and as 16-bit codes: the kernels of both must give the same bits
+        String name = "llama-tiny-f32";
+        CacheDtype rounding = CacheDtype.valueOf(dtype);
+        Path wide = copyModel(name);
+        SafetensorsWriter.convert(Fixtures.model(name), wide.resolve("model.safetensors"), TensorDtype.F32, rounding);
+        Path narrow = Files.createDirectories(tmp.resolve(name + "-" + dtype));
+        Files.copy(wide.resolve("config.json"), narrow.resolve("config.json"));
+        SafetensorsWriter.convert(Fixtures.model(name), narrow.resolve("model.safetensors"), TensorDtype.valueOf(dtype), rounding);
+        try (Safetensors st = Safetensors.open(narrow)) {
+            assertEquals(TensorDtype.valueOf(dtype), st.info("lm_head.weight").dtype());
+        }
+        Fixtures.Reference ref = Fixtures.reference(name);
+        float[] fromNarrow = logits(narrow, ref.inputIds);
+        assertArrayEquals(logits(wide, ref.inputIds), fromNarrow);
+        // and rounding the weights moves the logits only a little
+        System.out.printf("%s weights: max |error| / max |logit| = %.3e%n", dtype, ref.relativeError(fromNarrow));
+        assertTrue(ref.relativeError(fromNarrow) < 3e-2);
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.longstream.inference.model;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.longstream.state.cache.CacheDtype;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -54,24 +55,65 @@ final class SafetensorsWriter {
         }
     }
 
+    /**
+     * Rewrites every tensor of {@code sourceDir} into {@code out} as {@code dtype}, its values first
+     * rounded to {@code rounding} (so an F32 copy and a 16-bit copy can hold identical numbers).
+     */
+    static void convert(Path sourceDir, Path out, TensorDtype dtype, CacheDtype rounding) throws IOException {
+        try (Safetensors st = Safetensors.open(sourceDir)) {
+            ObjectNode header = JSON.createObjectNode();
+            long offset = 0;
+            for (TensorInfo t : st.all().values()) {
+                long len = t.elements() * dtype.bytes();
+                describe(header, t, dtype, offset, len);
+                offset += len;
+            }
+            try (FileChannel ch = open(out, header)) {
+                for (TensorInfo t : st.all().values()) {
+                    float[] values = new float[Math.toIntExact(t.elements())];
+                    st.readFloats(t, 0, values.length, values, 0);
+                    ByteBuffer buf = ByteBuffer.allocate(values.length * dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+                    for (float v : values) {
+                        float r = rounding.round(v);
+                        if (dtype == TensorDtype.F32) {
+                            buf.putFloat(r);
+                        } else {
+                            buf.putShort((dtype == TensorDtype.BF16 ? CacheDtype.BF16 : CacheDtype.F16).encode16(r));
+                        }
+                    }
+                    ch.write(buf.flip());
+                }
+            }
+        }
+    }
+
+    private static void describe(ObjectNode header, TensorInfo t, TensorDtype dtype, long offset, long len) {
+        ObjectNode n = header.putObject(t.name());
+        n.put("dtype", dtype.name());
+        var shape = n.putArray("shape");
+        for (long d : t.shape()) {
+            shape.add(d);
+        }
+        n.putArray("data_offsets").add(offset).add(offset + len);
+    }
+
+    private static FileChannel open(Path out, ObjectNode header) throws IOException {
+        byte[] h = JSON.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
+        FileChannel ch = FileChannel.open(out, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+        ch.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, h.length));
+        ch.write(ByteBuffer.wrap(h));
+        return ch;
+    }
+
     private static void write(Path out, List<TensorInfo> tensors) throws IOException {
         ObjectNode header = JSON.createObjectNode();
         long offset = 0;
         for (TensorInfo t : tensors) {
             long len = t.elements() * t.dtype().bytes();
-            ObjectNode n = header.putObject(t.name());
-            n.put("dtype", t.dtype().name());
-            var shape = n.putArray("shape");
-            for (long d : t.shape()) {
-                shape.add(d);
-            }
-            n.putArray("data_offsets").add(offset).add(offset + len);
+            describe(header, t, t.dtype(), offset, len);
             offset += len;
         }
-        byte[] h = JSON.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
-        try (FileChannel ch = FileChannel.open(out, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            ch.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, h.length));
-            ch.write(ByteBuffer.wrap(h));
+        try (FileChannel ch = open(out, header)) {
             for (TensorInfo t : tensors) {
                 try (FileChannel in = FileChannel.open(t.file(), StandardOpenOption.READ)) {
                     long len = t.elements() * t.dtype().bytes();
