@@ -6,15 +6,16 @@ import static io.longstream.inference.cpu.Lanes.L;
 import io.longstream.state.cache.HeadCache;
 import io.longstream.state.cache.KvCache;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 
 /**
  * Causal grouped-query attention of a chunk's queries over one layer of the cache (which already
  * holds the chunk's own keys). Query head h reads KV head {@code h / (heads / kvHeads)}, as in HF.
  *
  * <p>Token t at position p sees the entries with position in (p − window, p] (window 0: all ≤ p).
- * Every score, the softmax denominator and every output element are fixed-order chains over the
- * cache slots, so a token's result is the same whatever chunk it arrived in.
+ * Only slots from the first to the last visible one are read. Every score is a chain over d, the
+ * softmax denominator a chain over slots, and every output element four chains over slots by slot
+ * index mod 4, summed in a fixed order; so a token's result is the same whatever chunk it arrived in
+ * and whatever the vector width.
  */
 final class Attention {
     private final int heads;
@@ -26,22 +27,23 @@ final class Attention {
     private final ThreadLocal<Scratch> scratch;
 
     private static final class Scratch {
-        float[] values = new float[0];
-        float[] scores = new float[0];
+        float[] scores = new float[0];      // [group][capacity]
         int[] positions = new int[0];
-        final float[] query;
+        final float[] queries;              // [group][headDim], rotated and scaled
+        final float[] sums;                 // [group]
+        final float[] acc;                  // [group][valueStride]
 
-        Scratch(int headDim) {
-            query = new float[headDim];
+        Scratch(int group, int headDim, int valueStride) {
+            queries = new float[group * headDim];
+            sums = new float[group];
+            acc = new float[(group + 3) * valueStride];
         }
 
-        void ensure(int slots, int capacity, int headDim) {
-            if (values.length < slots * headDim) {
-                values = new float[Math.max(slots * headDim, values.length * 2)];
-                positions = new int[Math.max(slots, positions.length * 2)];
-            }
-            if (scores.length < capacity) {
-                scores = new float[Math.max(capacity, scores.length * 2)];
+        void ensure(int group, int capacity) {
+            if (positions.length < capacity) {
+                int n = Math.max(capacity, positions.length * 2);
+                scores = new float[(group + 3) * n];
+                positions = new int[n];
             }
         }
     }
@@ -53,79 +55,220 @@ final class Attention {
         this.window = window;
         this.scale = (float) (1.0 / Math.sqrt(headDim));
         this.rope = rope;
-        this.scratch = ThreadLocal.withInitial(() -> new Scratch(headDim));
+        int valueStride = (headDim + L - 1) / L * L;
+        this.scratch = ThreadLocal.withInitial(() -> new Scratch(heads / kvHeads, headDim, valueStride));
     }
 
     /**
      * q: [n][heads·headDim] before RoPE; positions: [n]; out: [n][heads·headDim].
-     * keys: the rotated-key views of this layer's KV heads.
+     * views: the float views of this layer's KV heads.
      */
-    void run(KvCache cache, int layer, RotatedKeys[] keys, float[] q, int[] positions, int n, float[] out, WorkerPool pool) {
+    void run(KvCache cache, int layer, HeadView[] views, float[] q, int[] positions, int n, float[] out, WorkerPool pool) {
+        int group = heads / kvHeads;
         pool.forRange(kvHeads, (h0, h1) -> {
             Scratch s = scratch.get();
             for (int kvh = h0; kvh < h1; kvh++) {
                 HeadCache head = cache.head(layer, kvh);
-                RotatedKeys k = keys[kvh];
-                k.sync(head, rope);
+                HeadView view = views[kvh];
+                view.sync(head, rope);
                 int size = head.size();
-                s.ensure(size, k.capacity(), headDim);
-                head.readValues(0, size, s.values, 0);
+                s.ensure(group, view.capacity());
                 for (int j = 0; j < size; j++) {
                     s.positions[j] = head.position(j);
                 }
-                int group = heads / kvHeads;
                 for (int t = 0; t < n; t++) {
-                    RopeTable.Rotation rot = rope.at(positions[t]);
-                    for (int g = 0; g < group; g++) {
-                        int h = kvh * group + g;
-                        int qOff = (t * heads + h) * headDim;
-                        rope.rotate(q, qOff, rot, scale, s.query, 0);
-                        attendOne(s, k, size, positions[t], out, qOff);
+                    int p = positions[t];
+                    int lowest = window > 0 ? p - window + 1 : Integer.MIN_VALUE;
+                    int lo = 0;
+                    while (lo < size && !visible(s.positions[lo], p, lowest)) {
+                        lo++;
                     }
+                    int hi = size - 1;
+                    while (hi >= lo && !visible(s.positions[hi], p, lowest)) {
+                        hi--;
+                    }
+                    boolean gaps = false;
+                    for (int j = lo + 1; j < hi && !gaps; j++) {
+                        gaps = !visible(s.positions[j], p, lowest);
+                    }
+                    RopeTable.Rotation rot = rope.at(p);
+                    int qOff = (t * heads + kvh * group) * headDim;
+                    for (int g = 0; g < group; g++) {
+                        rope.rotate(q, qOff + g * headDim, rot, scale, s.queries, g * headDim);
+                    }
+                    for (int g = 0; g < group; g += 4) {
+                        scores(s, g, group, view, lo, hi);
+                    }
+                    for (int g = 0; g < group; g++) {
+                        softmax(s, g, view.capacity(), lo, hi, gaps ? p : Integer.MAX_VALUE, lowest);
+                    }
+                    weightedValues(s, group, view, lo, hi, out, qOff);
                 }
             }
         });
     }
 
-    private void attendOne(Scratch s, RotatedKeys keys, int size, int position, float[] out, int outOff) {
-        float[] kT = keys.transposed();
-        int cap = keys.capacity();
+    private static boolean visible(int keyPosition, int position, int lowest) {
+        return keyPosition <= position && keyPosition >= lowest;
+    }
+
+    /**
+     * scores[g][j] = Σ_d q_g[d]·k_j[d] for the up-to-four heads g0.. of the group over slots [lo, hi]
+     * (hi >= lo: a token always sees itself), vectorised over slots; each key vector is loaded once for
+     * the four heads. A head past the group repeats the last one and is not stored.
+     */
+    private void scores(Scratch s, int g0, int group, HeadView view, int lo, int hi) {
+        float[] kT = view.keys();
+        int cap = view.capacity();
+        float[] query = s.queries;
         float[] scores = s.scores;
-        // scores[j] = Σ_d q[d]·k_j[d], vectorised over slots j
-        for (int j = 0; j < size; j += L) {
-            FloatVector acc = FloatVector.zero(F);
+        int q0 = g0 * headDim;
+        int q1 = Math.min(g0 + 1, group - 1) * headDim;
+        int q2 = Math.min(g0 + 2, group - 1) * headDim;
+        int q3 = Math.min(g0 + 3, group - 1) * headDim;
+        for (int j = lo / L * L; j <= hi; j += L) {
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
             for (int d = 0; d < headDim; d++) {
-                acc = FloatVector.fromArray(F, kT, d * cap + j).fma(FloatVector.broadcast(F, s.query[d]), acc);
+                FloatVector k = FloatVector.fromArray(F, kT, d * cap + j);
+                a0 = k.fma(FloatVector.broadcast(F, query[q0 + d]), a0);
+                a1 = k.fma(FloatVector.broadcast(F, query[q1 + d]), a1);
+                a2 = k.fma(FloatVector.broadcast(F, query[q2 + d]), a2);
+                a3 = k.fma(FloatVector.broadcast(F, query[q3 + d]), a3);
             }
-            acc.intoArray(scores, j);
+            // rows past the group land in the scratch's spare rows
+            a0.intoArray(scores, g0 * cap + j);
+            a1.intoArray(scores, (g0 + 1) * cap + j);
+            a2.intoArray(scores, (g0 + 2) * cap + j);
+            a3.intoArray(scores, (g0 + 3) * cap + j);
         }
-        int lowest = window > 0 ? position - window + 1 : Integer.MIN_VALUE;
+    }
+
+    /**
+     * Turns head g's scores over [lo, hi] into e^(score − max), 0 where not visible, and their sum
+     * into sums[g]. {@code position} is MAX_VALUE when every slot in the range is visible. The sum is
+     * four chains over slots by index mod 4, added (c0 + c1) + (c2 + c3).
+     */
+    private static void softmax(Scratch s, int g, int cap, int lo, int hi, int position, int lowest) {
+        float[] scores = s.scores;
         int[] pos = s.positions;
+        int base = g * cap;
+        boolean gaps = position != Integer.MAX_VALUE;
         float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < size; j++) {
-            if (pos[j] <= position && pos[j] >= lowest) {
-                max = Math.max(max, scores[j]);
+        for (int j = lo; j <= hi; j++) {
+            if (!gaps || visible(pos[j], position, lowest)) {
+                max = Math.max(max, scores[base + j]);
             }
         }
-        for (int j = 0; j < size; j += L) {
-            VectorExp.exp(FloatVector.fromArray(F, scores, j).sub(max)).intoArray(scores, j);
+        for (int j = lo / L * L; j <= hi; j += L) {
+            VectorExp.exp(FloatVector.fromArray(F, scores, base + j).sub(max)).intoArray(scores, base + j);
         }
-        float sum = 0f;
-        for (int j = 0; j < size; j++) {
-            if (pos[j] <= position && pos[j] >= lowest) {
-                sum += scores[j];
-            }
-        }
-        float[] v = s.values;
-        for (int d = 0; d < headDim; d += L) {
-            VectorMask<Float> m = F.indexInRange(d, headDim);
-            FloatVector acc = FloatVector.zero(F);
-            for (int j = 0; j < size; j++) {
-                if (pos[j] <= position && pos[j] >= lowest) {
-                    acc = FloatVector.fromArray(F, v, j * headDim + d, m).fma(FloatVector.broadcast(F, scores[j]), acc);
+        if (gaps) {
+            for (int j = lo; j <= hi; j++) {
+                if (!visible(pos[j], position, lowest)) {
+                    scores[base + j] = 0f;
                 }
             }
-            acc.div(sum).intoArray(out, outOff + d, m);
         }
+        float c0 = 0f, c1 = 0f, c2 = 0f, c3 = 0f;
+        int first = (lo + 3) & ~3;
+        int end = (hi + 1) & ~3;
+        if (first > end) {
+            first = end = hi + 1; // fewer than a full group of four: all in the head loop
+        }
+        for (int j = lo; j < first; j++) {
+            float e = scores[base + j];
+            if ((j & 3) == 1) {
+                c1 += e;
+            } else if ((j & 3) == 2) {
+                c2 += e;
+            } else {
+                c3 += e;
+            }
+        }
+        for (int j = first; j < end; j += 4) {
+            c0 += scores[base + j];
+            c1 += scores[base + j + 1];
+            c2 += scores[base + j + 2];
+            c3 += scores[base + j + 3];
+        }
+        for (int j = end; j <= hi; j++) {
+            float e = scores[base + j];
+            if ((j & 3) == 0) {
+                c0 += e;
+            } else if ((j & 3) == 1) {
+                c1 += e;
+            } else {
+                c2 += e;
+            }
+        }
+        s.sums[g] = (c0 + c1) + (c2 + c3);
+    }
+
+    /**
+     * out[g][d] = Σ_j p_g,j·v_j[d] / Σ_j p_g,j for the whole group: one fma chain over slots, in
+     * order, per output element. Four heads by four vectors of d are kept in registers where the head
+     * is that wide, so each value row is read once per four heads.
+     */
+    private void weightedValues(Scratch s, int group, HeadView view, int lo, int hi, float[] out, int outOff) {
+        float[] v = view.values();
+        int stride = view.valueStride();
+        int cap = view.capacity();
+        float[] acc = s.acc;
+        for (int g = 0; g < group; g += 4) {
+            int d = 0;
+            for (; d + 4 * L <= stride; d += 4 * L) {
+                values4x4(v, stride, d, lo, hi, s.scores, cap, g, acc);
+            }
+            for (; d < stride; d += L) {
+                for (int h = g; h < g + 4; h++) {
+                    valuesColumn(v, stride, d, lo, hi, s.scores, h * cap, acc, h * stride + d);
+                }
+            }
+        }
+        for (int g = 0; g < group; g++) {
+            float inv = s.sums[g];
+            for (int d = 0; d < stride; d += L) {
+                FloatVector.fromArray(F, acc, g * stride + d).div(inv).intoArray(acc, g * stride + d);
+            }
+            System.arraycopy(acc, g * stride, out, outOff + g * headDim, headDim);
+        }
+    }
+
+    // acc[g0 + i][d0 + b·L ..] = Σ_j p[g0 + i][j]·v_j[d0 + b·L ..] for i, b < 4: 16 chains in registers
+    private static void values4x4(float[] v, int stride, int d0, int lo, int hi, float[] p, int cap, int g0, float[] acc) {
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        int p0 = g0 * cap, p1 = p0 + cap, p2 = p1 + cap, p3 = p2 + cap;
+        for (int j = lo; j <= hi; j++) {
+            int row = j * stride + d0;
+            FloatVector v0 = FloatVector.fromArray(F, v, row);
+            FloatVector v1 = FloatVector.fromArray(F, v, row + L);
+            FloatVector v2 = FloatVector.fromArray(F, v, row + 2 * L);
+            FloatVector v3 = FloatVector.fromArray(F, v, row + 3 * L);
+            FloatVector w = FloatVector.broadcast(F, p[p0 + j]);
+            a00 = v0.fma(w, a00); a01 = v1.fma(w, a01); a02 = v2.fma(w, a02); a03 = v3.fma(w, a03);
+            w = FloatVector.broadcast(F, p[p1 + j]);
+            a10 = v0.fma(w, a10); a11 = v1.fma(w, a11); a12 = v2.fma(w, a12); a13 = v3.fma(w, a13);
+            w = FloatVector.broadcast(F, p[p2 + j]);
+            a20 = v0.fma(w, a20); a21 = v1.fma(w, a21); a22 = v2.fma(w, a22); a23 = v3.fma(w, a23);
+            w = FloatVector.broadcast(F, p[p3 + j]);
+            a30 = v0.fma(w, a30); a31 = v1.fma(w, a31); a32 = v2.fma(w, a32); a33 = v3.fma(w, a33);
+        }
+        int o0 = g0 * stride + d0, o1 = o0 + stride, o2 = o1 + stride, o3 = o2 + stride;
+        a00.intoArray(acc, o0); a01.intoArray(acc, o0 + L); a02.intoArray(acc, o0 + 2 * L); a03.intoArray(acc, o0 + 3 * L);
+        a10.intoArray(acc, o1); a11.intoArray(acc, o1 + L); a12.intoArray(acc, o1 + 2 * L); a13.intoArray(acc, o1 + 3 * L);
+        a20.intoArray(acc, o2); a21.intoArray(acc, o2 + L); a22.intoArray(acc, o2 + 2 * L); a23.intoArray(acc, o2 + 3 * L);
+        a30.intoArray(acc, o3); a31.intoArray(acc, o3 + L); a32.intoArray(acc, o3 + 2 * L); a33.intoArray(acc, o3 + 3 * L);
+    }
+
+    // acc[o ..] = Σ_j p[pBase + j]·v_j[d ..]: the same chain, one vector of one head
+    private static void valuesColumn(float[] v, int stride, int d, int lo, int hi, float[] p, int pBase, float[] acc, int o) {
+        FloatVector a = FloatVector.zero(F);
+        for (int j = lo; j <= hi; j++) {
+            a = FloatVector.fromArray(F, v, j * stride + d).fma(FloatVector.broadcast(F, p[pBase + j]), a);
+        }
+        a.intoArray(acc, o);
     }
 }

@@ -76,6 +76,35 @@ public final class Bf16Matrix extends PackedMatrix {
         }
     }
 
+    @Override
+    protected void accumulateTwoGroups(int g, int k0, int k1, float[] x, float[] acc, float[] tile) {
+        final int[] w = data;
+        int p0 = 2 * g * cols * L;
+        int ps = cols * L;
+        FloatVector a0 = FloatVector.fromArray(F, acc, 0), a1 = FloatVector.fromArray(F, acc, L);
+        FloatVector a2 = FloatVector.fromArray(F, acc, 2 * L), a3 = FloatVector.fromArray(F, acc, 3 * L);
+        FloatVector a4 = FloatVector.fromArray(F, acc, 4 * L), a5 = FloatVector.fromArray(F, acc, 5 * L);
+        FloatVector a6 = FloatVector.fromArray(F, acc, 6 * L), a7 = FloatVector.fromArray(F, acc, 7 * L);
+        for (int k = k0; k < k1; k++) {
+            int wk = p0 + k * L;
+            IntVector pa = IntVector.fromArray(I, w, wk);
+            IntVector pb = IntVector.fromArray(I, w, wk + ps);
+            IntVector pc = IntVector.fromArray(I, w, wk + 2 * ps);
+            IntVector pd = IntVector.fromArray(I, w, wk + 3 * ps);
+            FloatVector xv = FloatVector.broadcast(F, x[k]);
+            a0 = low(pa).fma(xv, a0);
+            a1 = high(pa).fma(xv, a1);
+            a2 = low(pb).fma(xv, a2);
+            a3 = high(pb).fma(xv, a3);
+            a4 = low(pc).fma(xv, a4);
+            a5 = high(pc).fma(xv, a5);
+            a6 = low(pd).fma(xv, a6);
+            a7 = high(pd).fma(xv, a7);
+        }
+        a0.intoArray(acc, 0); a1.intoArray(acc, L); a2.intoArray(acc, 2 * L); a3.intoArray(acc, 3 * L);
+        a4.intoArray(acc, 4 * L); a5.intoArray(acc, 5 * L); a6.intoArray(acc, 6 * L); a7.intoArray(acc, 7 * L);
+    }
+
     private static FloatVector low(IntVector v) {
         return v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }

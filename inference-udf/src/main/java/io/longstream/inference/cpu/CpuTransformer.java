@@ -15,8 +15,8 @@ public final class CpuTransformer implements Transformer {
     private final WorkerPool pool;
     private final Attention attention;
     private final RopeTable rope;
-    /** Rotated-key views per cache, [layer][kvHead]; dropped with the cache. */
-    private final Map<KvCache, RotatedKeys[][]> rotatedKeys = Collections.synchronizedMap(new WeakHashMap<>());
+    /** Float views (rotated keys, decoded values) per cache, [layer][kvHead]; dropped with the cache. */
+    private final Map<KvCache, HeadView[][]> headViews = Collections.synchronizedMap(new WeakHashMap<>());
 
     public CpuTransformer(ModelConfig config, Safetensors tensors, int threads) {
         this.c = config;
@@ -70,7 +70,7 @@ public final class CpuTransformer implements Transformer {
         for (int t = 0; t < n; t++) {
             w.embed.row(tokens[t], x, t * c.hidden);
         }
-        RotatedKeys[][] views = viewsOf(cache);
+        HeadView[][] views = viewsOf(cache);
         for (int layer = 0; layer < c.layers; layer++) {
             CpuWeights.Layer l = w.layers[layer];
             Elementwise.rmsNorm(x, l.attnNorm, c.rmsEps, n, c.hidden, xn);
@@ -115,12 +115,12 @@ public final class CpuTransformer implements Transformer {
         }
     }
 
-    private RotatedKeys[][] viewsOf(KvCache cache) {
-        return rotatedKeys.computeIfAbsent(cache, kv -> {
-            RotatedKeys[][] views = new RotatedKeys[c.layers][c.kvHeads];
-            for (RotatedKeys[] layer : views) {
+    private HeadView[][] viewsOf(KvCache cache) {
+        return headViews.computeIfAbsent(cache, kv -> {
+            HeadView[][] views = new HeadView[c.layers][c.kvHeads];
+            for (HeadView[] layer : views) {
                 for (int h = 0; h < layer.length; h++) {
-                    layer[h] = new RotatedKeys(c.headDim);
+                    layer[h] = new HeadView(c.headDim);
                 }
             }
             return views;

@@ -22,31 +22,42 @@ final class Elementwise {
                 ss = Math.fma(x[base + i], x[base + i], ss);
             }
             float inv = (float) (1.0 / Math.sqrt(ss / dim + (double) eps));
-            for (int i = 0; i < dim; i += F.length()) {
+            int i = 0;
+            for (; i < F.loopBound(dim); i += F.length()) {
+                FloatVector.fromArray(F, w, i).mul(FloatVector.fromArray(F, x, base + i).mul(inv)).intoArray(out, base + i);
+            }
+            if (i < dim) {
                 VectorMask<Float> m = F.indexInRange(i, dim);
-                FloatVector xv = FloatVector.fromArray(F, x, base + i, m);
-                FloatVector wv = FloatVector.fromArray(F, w, i, m);
-                wv.mul(xv.mul(inv)).intoArray(out, base + i, m);
+                FloatVector.fromArray(F, w, i, m).mul(FloatVector.fromArray(F, x, base + i, m).mul(inv)).intoArray(out, base + i, m);
             }
         }
     }
 
     /** gate[i] = silu(gate[i]) · up[i] = gate / (1 + e^-gate) · up, for i in [0, len). */
     static void swiGlu(float[] gate, float[] up, int len) {
-        for (int i = 0; i < len; i += F.length()) {
-            VectorMask<Float> m = F.indexInRange(i, len);
-            FloatVector g = FloatVector.fromArray(F, gate, i, m);
-            FloatVector u = FloatVector.fromArray(F, up, i, m);
-            FloatVector sig = VectorExp.exp(g.neg()).add(1f);
-            g.div(sig).mul(u).intoArray(gate, i, m);
+        int i = 0;
+        for (; i < F.loopBound(len); i += F.length()) {
+            FloatVector g = FloatVector.fromArray(F, gate, i);
+            silu(g).mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
         }
+        if (i < len) {
+            VectorMask<Float> m = F.indexInRange(i, len);
+            silu(FloatVector.fromArray(F, gate, i, m)).mul(FloatVector.fromArray(F, up, i, m)).intoArray(gate, i, m);
+        }
+    }
+
+    private static FloatVector silu(FloatVector g) {
+        return g.div(VectorExp.exp(g.neg()).add(1f));
     }
 
     /** acc[i] += delta[i] for i in [0, len). */
     static void addInPlace(float[] acc, float[] delta, int len) {
-        for (int i = 0; i < len; i += F.length()) {
-            VectorMask<Float> m = F.indexInRange(i, len);
-            FloatVector.fromArray(F, acc, i, m).add(FloatVector.fromArray(F, delta, i, m)).intoArray(acc, i, m);
+        int i = 0;
+        for (; i < F.loopBound(len); i += F.length()) {
+            FloatVector.fromArray(F, acc, i).add(FloatVector.fromArray(F, delta, i)).intoArray(acc, i);
+        }
+        for (; i < len; i++) {
+            acc[i] += delta[i];
         }
     }
 

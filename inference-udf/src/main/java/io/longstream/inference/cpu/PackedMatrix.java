@@ -50,6 +50,18 @@ public abstract class PackedMatrix {
      */
     protected abstract void accumulate(int g, int k0, int k1, float[] x, int n, float[] acc, float[] tile);
 
+    /**
+     * The single-token case of {@link #accumulate} for groups g and g + 1 at once (acc: [2][GROUP]);
+     * a subclass may fuse the two to keep more weight streams in flight.
+     */
+    protected void accumulateTwoGroups(int g, int k0, int k1, float[] x, float[] acc, float[] tile) {
+        float[] second = new float[GROUP];
+        System.arraycopy(acc, GROUP, second, 0, GROUP);
+        accumulate(g, k0, k1, x, 1, acc, tile);
+        accumulate(g + 1, k0, k1, x, 1, second, tile);
+        System.arraycopy(second, 0, acc, GROUP, GROUP);
+    }
+
     /** Scratch a subclass needs per thread for {@link #accumulate}, or null. */
     protected float[] newTile() {
         return null;
@@ -61,20 +73,37 @@ public abstract class PackedMatrix {
             throw new IllegalArgumentException("buffers too small for " + n + " tokens x " + cols + " -> " + rows);
         }
         pool.forRange(groups, (g0, g1) -> {
-            float[] acc = new float[n * GROUP];
+            float[] acc = new float[Math.max(n, 2) * GROUP];
             float[] tile = newTile();
-            for (int g = g0; g < g1; g++) {
+            int g = g0;
+            if (n == 1) {
+                // decode: two groups at a time, so more weight streams are in flight
+                for (; g + 1 < g1; g += 2) {
+                    Arrays.fill(acc, 0f);
+                    for (int k0 = 0; k0 < cols; k0 += K_BLOCK) {
+                        accumulateTwoGroups(g, k0, Math.min(cols, k0 + K_BLOCK), x, acc, tile);
+                    }
+                    store(acc, 0, g, 1, y);
+                    store(acc, GROUP, g + 1, 1, y);
+                }
+            }
+            for (; g < g1; g++) {
                 Arrays.fill(acc, 0f);
                 for (int k0 = 0; k0 < cols; k0 += K_BLOCK) {
                     accumulate(g, k0, Math.min(cols, k0 + K_BLOCK), x, n, acc, tile);
                 }
-                int r0 = g * GROUP;
-                int valid = Math.min(GROUP, rows - r0);
-                for (int t = 0; t < n; t++) {
-                    System.arraycopy(acc, t * GROUP, y, t * rows + r0, valid);
-                }
+                store(acc, 0, g, n, y);
             }
         });
+    }
+
+    /** Copies group g's accumulators (from acc[offset], n tokens) to its rows of y, dropping padding rows. */
+    private void store(float[] acc, int offset, int g, int n, float[] y) {
+        int r0 = g * GROUP;
+        int valid = Math.min(GROUP, rows - r0);
+        for (int t = 0; t < n; t++) {
+            System.arraycopy(acc, offset + t * GROUP, y, t * rows + r0, valid);
+        }
     }
 
     protected final int paddedRows() {

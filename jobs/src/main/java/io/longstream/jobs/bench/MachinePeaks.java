@@ -2,50 +2,48 @@ package io.longstream.jobs.bench;
 
 import io.longstream.inference.cpu.WorkerPool;
 import java.util.concurrent.atomic.DoubleAdder;
+import java.util.concurrent.atomic.LongAdder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * This machine's limits, measured with the same threads and vector width as the kernels: streaming
- * read bandwidth from DRAM and the fused multiply-add rate. Speed figures are reported as fractions
- * of these.
+ * read bandwidth from DRAM (over a footprint the size of the weights: small footprints read faster,
+ * from caches) and the fused multiply-add rate. Speed figures are reported as fractions of these.
  */
 public final class MachinePeaks {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    /** Per thread: far larger than any last-level cache, so reads come from DRAM. */
-    private static final int BANDWIDTH_FLOATS = 64 << 20;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     private static final int FMA_ITERATIONS = 50_000_000;
 
-    public final double bytesPerSecond;
-    public final double flopsPerSecond;
-
-    private MachinePeaks(double bytesPerSecond, double flopsPerSecond) {
-        this.bytesPerSecond = bytesPerSecond;
-        this.flopsPerSecond = flopsPerSecond;
+    private MachinePeaks() {
     }
 
-    public static MachinePeaks measure(WorkerPool pool) {
-        return new MachinePeaks(readBandwidth(pool), fmaRate(pool));
-    }
-
-    /** Best of several passes in which every thread sums its own large array. */
-    static double readBandwidth(WorkerPool pool) {
+    /**
+     * Best of several passes in which every thread sums its own share of the footprint as ints (the
+     * way the bf16 kernels read weights), in 1, 2 and 4 concurrent streams: no one access pattern is
+     * fastest on every machine.
+     */
+    public static double readBandwidth(WorkerPool pool, long footprintBytes) {
         int threads = pool.threads();
-        float[][] arrays = new float[threads][BANDWIDTH_FLOATS];
-        for (float[] a : arrays) {
-            java.util.Arrays.fill(a, 1f);
+        int intsPerThread = Math.toIntExact(Math.min(Integer.MAX_VALUE - 64, footprintBytes / Integer.BYTES / threads));
+        int[][] arrays = new int[threads][intsPerThread];
+        for (int[] a : arrays) {
+            java.util.Arrays.fill(a, 1);
         }
-        DoubleAdder sink = new DoubleAdder();
+        LongAdder sink = new LongAdder();
         double best = 0;
-        for (int pass = 0; pass < 6; pass++) {
+        for (int pass = 0; pass < 9; pass++) {
+            int streams = 1 << (pass % 3);
             long start = System.nanoTime();
             pool.forRange(threads, (t0, t1) -> {
                 for (int t = t0; t < t1; t++) {
-                    sink.add(sum(arrays[t]));
+                    sink.add(sum(arrays[t], streams));
                 }
             });
             double seconds = (System.nanoTime() - start) / 1e9;
-            best = Math.max(best, (double) threads * BANDWIDTH_FLOATS * Float.BYTES / seconds);
+            best = Math.max(best, (double) threads * intsPerThread * Integer.BYTES / seconds);
         }
         if (sink.sum() <= 0) {
             throw new IllegalStateException("bandwidth pass read nothing");
@@ -53,26 +51,41 @@ public final class MachinePeaks {
         return best;
     }
 
-    private static float sum(float[] a) {
-        int l = F.length();
-        FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F), s2 = FloatVector.zero(F), s3 = FloatVector.zero(F);
-        for (int i = 0; i + 4 * l <= a.length; i += 4 * l) {
-            s0 = s0.add(FloatVector.fromArray(F, a, i));
-            s1 = s1.add(FloatVector.fromArray(F, a, i + l));
-            s2 = s2.add(FloatVector.fromArray(F, a, i + 2 * l));
-            s3 = s3.add(FloatVector.fromArray(F, a, i + 3 * l));
+    /** Sums a in {@code streams} equal parts read side by side, four vectors per step. */
+    private static long sum(int[] a, int streams) {
+        int l = I.length();
+        int perStep = 4 / streams;
+        int part = a.length / streams / (perStep * l) * (perStep * l);
+        IntVector s0 = IntVector.zero(I), s1 = s0, s2 = s0, s3 = s0;
+        for (int i = 0; i < part; i += perStep * l) {
+            if (streams == 1) {
+                s0 = s0.add(IntVector.fromArray(I, a, i));
+                s1 = s1.add(IntVector.fromArray(I, a, i + l));
+                s2 = s2.add(IntVector.fromArray(I, a, i + 2 * l));
+                s3 = s3.add(IntVector.fromArray(I, a, i + 3 * l));
+            } else if (streams == 2) {
+                s0 = s0.add(IntVector.fromArray(I, a, i));
+                s1 = s1.add(IntVector.fromArray(I, a, i + l));
+                s2 = s2.add(IntVector.fromArray(I, a, part + i));
+                s3 = s3.add(IntVector.fromArray(I, a, part + i + l));
+            } else {
+                s0 = s0.add(IntVector.fromArray(I, a, i));
+                s1 = s1.add(IntVector.fromArray(I, a, part + i));
+                s2 = s2.add(IntVector.fromArray(I, a, 2 * part + i));
+                s3 = s3.add(IntVector.fromArray(I, a, 3 * part + i));
+            }
         }
-        float[] lanes = new float[l];
+        int[] lanes = new int[l];
         s0.add(s1).add(s2).add(s3).intoArray(lanes, 0);
-        float total = 0;
-        for (float v : lanes) {
+        long total = 0;
+        for (int v : lanes) {
             total += v;
         }
         return total;
     }
 
     /** Best of several passes of independent FMA chains, enough of them to cover the FMA latency. */
-    static double fmaRate(WorkerPool pool) {
+    public static double fmaRate(WorkerPool pool) {
         int threads = pool.threads();
         DoubleAdder sink = new DoubleAdder();
         double best = 0;
