@@ -16,6 +16,8 @@ public final class HeadCache {
     private short[] keys16;
     private short[] values16;
     private long revision;
+    /** Lowest slot changed since the cache was last persisted: pages from its page on need writing. */
+    private int lowestUnsaved;
 
     public HeadCache(int headDim, CacheDtype dtype, int initialCapacity) {
         if (headDim < 1) {
@@ -75,6 +77,7 @@ public final class HeadCache {
             }
         }
         size++;
+        lowestUnsaved = Math.min(lowestUnsaved, slot);
         return slot;
     }
 
@@ -86,6 +89,7 @@ public final class HeadCache {
         if (newSize < size) {
             size = newSize;
             revision++;
+            lowestUnsaved = Math.min(lowestUnsaved, newSize);
         }
     }
 
@@ -96,6 +100,47 @@ public final class HeadCache {
 
     public void readValues(int slot, int count, float[] dst, int dstOffset) {
         read(values32, values16, slot, count, dst, dstOffset);
+    }
+
+    /** Lowest slot changed since {@link #markSaved()}; {@code size()} when nothing changed. */
+    public int lowestUnsavedSlot() {
+        return Math.min(lowestUnsaved, size);
+    }
+
+    /** Records that every slot is persisted as it is now. */
+    public void markSaved() {
+        lowestUnsaved = Integer.MAX_VALUE;
+    }
+
+    // Raw access for the page codec (same package): entries as stored, never re-rounded.
+
+    int[] positionsArray() {
+        return positions;
+    }
+
+    float[] keys32() {
+        return keys32;
+    }
+
+    float[] values32() {
+        return values32;
+    }
+
+    short[] keys16() {
+        return keys16;
+    }
+
+    short[] values16() {
+        return values16;
+    }
+
+    /** Makes room for slots [0, newSize) and declares them present; the codec then fills them. */
+    void resizeForRestore(int newSize) {
+        ensureCapacity(newSize);
+        if (newSize < size) {
+            revision++;
+        }
+        size = newSize;
     }
 
     /** Bytes the entries occupy (positions, keys, values), not counting spare capacity. */

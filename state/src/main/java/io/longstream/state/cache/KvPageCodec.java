@@ -1,0 +1,90 @@
+package io.longstream.state.cache;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Turns one page of a {@link HeadCache} (a fixed run of {@link #SLOTS_PER_PAGE} consecutive slots)
+ * into bytes and back, entries exactly as stored (no re-rounding), so a restored session is
+ * bit-identical. Layout, little-endian: magic 'K', version 1, dtype ordinal, headDim (u16), slots
+ * used n (u16), then n positions (i32), n·headDim keys, n·headDim values in the cache dtype.
+ */
+public final class KvPageCodec {
+    public static final int SLOTS_PER_PAGE = 64;
+    private static final byte MAGIC = 'K';
+    private static final byte VERSION = 1;
+    private static final int HEADER = 7;
+
+    private KvPageCodec() {
+    }
+
+    /** Pages needed for {@code slots} slots. */
+    public static int pages(int slots) {
+        return (slots + SLOTS_PER_PAGE - 1) / SLOTS_PER_PAGE;
+    }
+
+    /** The bytes of page {@code page} of {@code head} (a page past the end encodes as empty). */
+    public static byte[] encode(HeadCache head, int page) {
+        int first = page * SLOTS_PER_PAGE;
+        int n = Math.max(0, Math.min(SLOTS_PER_PAGE, head.size() - first));
+        int hd = head.headDim();
+        CacheDtype dtype = head.dtype();
+        ByteBuffer out = ByteBuffer.allocate(HEADER + n * Integer.BYTES + 2 * n * hd * dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+        out.put(MAGIC).put(VERSION).put((byte) dtype.ordinal()).putShort((short) hd).putShort((short) n);
+        int[] positions = head.positionsArray();
+        for (int i = 0; i < n; i++) {
+            out.putInt(positions[first + i]);
+        }
+        if (dtype == CacheDtype.F32) {
+            out.asFloatBuffer().put(head.keys32(), first * hd, n * hd).put(head.values32(), first * hd, n * hd);
+        } else {
+            out.asShortBuffer().put(head.keys16(), first * hd, n * hd).put(head.values16(), first * hd, n * hd);
+        }
+        return out.array();
+    }
+
+    /** Slots used in an encoded page. */
+    public static int slotsIn(byte[] page) {
+        return header(page).getShort(5) & 0xFFFF;
+    }
+
+    /**
+     * Writes an encoded page back as page {@code page} of {@code head}, which must already hold every
+     * slot before it (restore pages in order); the head ends at this page's last slot.
+     */
+    public static void decode(byte[] bytes, HeadCache head, int page) {
+        ByteBuffer in = header(bytes);
+        CacheDtype dtype = CacheDtype.values()[in.get(2)];
+        int hd = in.getShort(3) & 0xFFFF;
+        int n = in.getShort(5) & 0xFFFF;
+        if (dtype != head.dtype() || hd != head.headDim()) {
+            throw new IllegalArgumentException("page holds " + dtype + " entries of dim " + hd + ", the cache " + head.dtype()
+                    + " of dim " + head.headDim());
+        }
+        if (bytes.length != HEADER + n * Integer.BYTES + 2 * n * hd * dtype.bytes()) {
+            throw new IllegalArgumentException("corrupt KV page: " + bytes.length + " bytes for " + n + " slots");
+        }
+        int first = page * SLOTS_PER_PAGE;
+        if (head.size() < first) {
+            throw new IllegalArgumentException("page " + page + " restored before the pages preceding it");
+        }
+        head.resizeForRestore(first + n);
+        in.position(HEADER);
+        int[] positions = head.positionsArray();
+        for (int i = 0; i < n; i++) {
+            positions[first + i] = in.getInt();
+        }
+        if (dtype == CacheDtype.F32) {
+            in.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(head.keys32(), first * hd, n * hd).get(head.values32(), first * hd, n * hd);
+        } else {
+            in.slice().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().get(head.keys16(), first * hd, n * hd).get(head.values16(), first * hd, n * hd);
+        }
+    }
+
+    private static ByteBuffer header(byte[] bytes) {
+        if (bytes.length < HEADER || bytes[0] != MAGIC || bytes[1] != VERSION) {
+            throw new IllegalArgumentException("not a KV page (bad magic or version)");
+        }
+        return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    }
+}
