@@ -56,7 +56,7 @@ public final class JlamaPeer {
     private static JlamaResult launch(Path jdk, String classpath, Path tmp, Path modelDir, BenchPlan plan)
             throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(
-                jdk.resolve("bin/java").toString(), "-Xmx8g", "--add-modules", "jdk.incubator.vector",
+                jdk.resolve("bin/java").toString(), "-Xmx8g", "-XX:+UseTransparentHugePages", "--add-modules", "jdk.incubator.vector",
                 "-Djlama.force_panama_tensor_operations=true", "-Djava.io.tmpdir=" + tmp,
                 "-cp", classpath, PeerBuild.MAIN_CLASS,
                 "--model", modelDir.toAbsolutePath().toString(),
