@@ -57,6 +57,29 @@ class GreedyContinuationTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("models")
+    void generatorStopsAtAStopTokenWithoutEmittingIt(String name) {
+        Fixtures.Reference ref = Fixtures.reference(name);
+        try (Model model = Model.load(Fixtures.model(name), 1)) {
+            // make the reference's fourth greedy token a stop token
+            int stop = ref.greedyNext16[3];
+            java.util.List<Integer> streamed = new java.util.ArrayList<>();
+            Generator.Result r = new Generator(model.transformer(), 64).generate(ref.inputIds,
+                    model.transformer().newCache(CacheDtype.F32), Sampler.greedy(), 16, Set.of(stop), streamed::add);
+            assertEquals(Generator.FinishReason.STOP, r.finishReason);
+            int firstStop = 0;
+            while (ref.greedyNext16[firstStop] != stop) {
+                firstStop++;
+            }
+            assertEquals(firstStop, r.tokens.length);
+            assertEquals(firstStop, streamed.size());
+            for (int i = 0; i < firstStop; i++) {
+                assertEquals(ref.greedyNext16[i], r.tokens[i]);
+            }
+        }
+    }
+
     private static double topTwoGap(float[] logits) {
         float first = Float.NEGATIVE_INFINITY;
         float second = Float.NEGATIVE_INFINITY;
