@@ -149,17 +149,17 @@ public final class CpuBenchmark {
         return seconds(t0);
     }
 
-    /** 2 FLOPs per weight per token for the matrices, plus causal attention's QKᵀ and PV. */
+    /**
+     * 2 FLOPs per weight per token for the layers' matrices, the output projection once per chunk
+     * (prefill computes logits only for a chunk's last token), and causal attention's QKᵀ and PV.
+     */
     static double prefillFlops(ModelConfig c, int tokens) {
-        double attention = 2.0 * 2 * c.layers * c.heads * c.headDim * (tokens * (tokens + 1.0) / 2);
-        return 2.0 * matrixParameters(c) * tokens + attention;
-    }
-
-    static double matrixParameters(ModelConfig c) {
         double q = (double) c.heads * c.headDim;
         double kv = (double) c.kvHeads * c.headDim;
         double perLayer = c.hidden * (q + 2 * kv) + q * c.hidden + 3.0 * c.hidden * c.intermediate;
-        return c.layers * perLayer + (double) c.vocab * c.hidden;
+        int chunks = (tokens + CHUNK - 1) / CHUNK;
+        double attention = 2.0 * 2 * c.layers * c.heads * c.headDim * (tokens * (tokens + 1.0) / 2);
+        return 2.0 * c.layers * perLayer * tokens + 2.0 * c.vocab * c.hidden * chunks + attention;
     }
 
     /** Bytes of keys and values a decode step reads at this context, in the cache dtype. */
