@@ -57,10 +57,6 @@ public final class Model implements AutoCloseable {
         return transformer;
     }
 
-    public boolean hasTokenizer() {
-        return tokenizer != null;
-    }
-
     public Tokenizer tokenizer() {
         if (tokenizer == null) {
             throw new ModelFormatException("model " + dir + " ships no tokenizer.json");

@@ -95,10 +95,6 @@ public final class ModelConfig {
         return new ModelConfig(config);
     }
 
-    public int kvGroup() {
-        return heads / kvHeads;
-    }
-
     /** Ids listed under {@code eos_token_id} (a number, a list, or null). */
     public static Set<Integer> tokenIds(JsonNode node) {
         Set<Integer> ids = new LinkedHashSet<>();

@@ -31,14 +31,6 @@ public final class TensorInfo {
         return shape.clone();
     }
 
-    public int rank() {
-        return shape.length;
-    }
-
-    public long dim(int axis) {
-        return shape[axis];
-    }
-
     public long elements() {
         long n = 1;
         for (long d : shape) {
