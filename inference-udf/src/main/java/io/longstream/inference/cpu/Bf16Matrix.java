@@ -77,6 +77,11 @@ public final class Bf16Matrix extends PackedMatrix {
     }
 
     @Override
+    protected boolean fusesTwoGroups() {
+        return true;
+    }
+
+    @Override
     protected void accumulateTwoGroups(int g, int k0, int k1, float[] x, float[] acc, float[] tile) {
         final int[] w = data;
         int p0 = 2 * g * cols * L;

@@ -51,15 +51,16 @@ public abstract class PackedMatrix {
     protected abstract void accumulate(int g, int k0, int k1, float[] x, int n, float[] acc, float[] tile);
 
     /**
-     * The single-token case of {@link #accumulate} for groups g and g + 1 at once (acc: [2][GROUP]);
-     * a subclass may fuse the two to keep more weight streams in flight.
+     * The single-token case of {@link #accumulate} for groups g and g + 1 at once (acc: [2][GROUP]),
+     * for subclasses that fuse the two to keep more weight streams in flight; see {@link #fusesTwoGroups}.
      */
     protected void accumulateTwoGroups(int g, int k0, int k1, float[] x, float[] acc, float[] tile) {
-        float[] second = new float[GROUP];
-        System.arraycopy(acc, GROUP, second, 0, GROUP);
-        accumulate(g, k0, k1, x, 1, acc, tile);
-        accumulate(g + 1, k0, k1, x, 1, second, tile);
-        System.arraycopy(second, 0, acc, GROUP, GROUP);
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not fuse two groups");
+    }
+
+    /** Whether {@link #accumulateTwoGroups} is implemented. */
+    protected boolean fusesTwoGroups() {
+        return false;
     }
 
     /** Scratch a subclass needs per thread for {@link #accumulate}, or null. */
@@ -76,7 +77,7 @@ public abstract class PackedMatrix {
             float[] acc = new float[Math.max(n, 2) * GROUP];
             float[] tile = newTile();
             int g = g0;
-            if (n == 1) {
+            if (n == 1 && fusesTwoGroups()) {
                 // decode: two groups at a time, so more weight streams are in flight
                 for (; g + 1 < g1; g += 2) {
                     Arrays.fill(acc, 0f);
