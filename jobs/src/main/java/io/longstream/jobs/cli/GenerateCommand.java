@@ -4,9 +4,12 @@ import io.longstream.inference.Generator;
 import io.longstream.inference.Model;
 import io.longstream.inference.Sampler;
 import io.longstream.inference.text.TextStream;
+import io.longstream.inference.text.TokenStream;
 import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.cache.KvCache;
 import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -57,13 +60,12 @@ final class GenerateCommand implements Callable<Integer> {
         Sampler sampler = Sampler.of(temperature, topP, seed);
         CacheDtype dtype = CacheDtype.parse(cacheDtype);
         try (Model model = options.load()) {
-            int[] text = model.tokenizer().encode(prompt);
-            int bos = model.config().bosTokenId;
-            int[] ids = new int[text.length + (bos >= 0 ? 1 : 0)];
-            if (bos >= 0) {
-                ids[0] = bos;
-            }
-            System.arraycopy(text, 0, ids, ids.length - text.length, text.length);
+            // a plain completion: the stream's opening (BOS) and the prompt as a document
+            TokenStream tokens = new TokenStream(model.tokenizer(), Optional.empty(), model.config().bosTokenId);
+            int[] opening = tokens.start();
+            int[] text = tokens.document(prompt);
+            int[] ids = Arrays.copyOf(opening, opening.length + text.length);
+            System.arraycopy(text, 0, ids, opening.length, text.length);
             if (ids.length == 0) {
                 throw new IllegalArgumentException("--prompt is empty and the model has no BOS token to start from");
             }
