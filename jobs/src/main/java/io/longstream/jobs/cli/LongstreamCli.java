@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 /** The {@code longstream} command line. */
 @Command(name = "longstream", mixinStandardHelpOptions = true, version = "longstream 0.1.0",
         description = "Continuous long-context LLM ingestion on Flink and Kafka.",
-        subcommands = {LogitsCommand.class, GenerateCommand.class, BenchCommand.class})
+        subcommands = {DemoCommand.class, RunCommand.class, ProduceCommand.class, ConsumeCommand.class,
+                LogitsCommand.class, GenerateCommand.class, BenchCommand.class})
 public final class LongstreamCli implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;

@@ -57,6 +57,14 @@ public final class KvCache {
         return first;
     }
 
+    /** Sets the position counter of a cache rebuilt from saved pages. */
+    public void restoreNextPosition(int next) {
+        if (next < 0) {
+            throw new IllegalArgumentException("next position must be >= 0, got " + next);
+        }
+        nextPosition = next;
+    }
+
     /** Restores the position counter and every head to an earlier mark (drops a scratch overlay). */
     public void rollback(Mark mark) {
         for (int i = 0; i < heads.length; i++) {

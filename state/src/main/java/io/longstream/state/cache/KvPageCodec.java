@@ -43,6 +43,11 @@ public final class KvPageCodec {
         return out.array();
     }
 
+    /** Slots used in an encoded page. */
+    public static int slotsIn(byte[] page) {
+        return header(page).getShort(5) & 0xFFFF;
+    }
+
     /**
      * Writes an encoded page back as page {@code page} of {@code head}, which must already hold every
      * slot before it (restore pages in order); the head ends at this page's last slot.

@@ -1,0 +1,60 @@
+package io.longstream.jobs.cli;
+
+import io.longstream.jobs.io.OutputConsumer;
+import io.longstream.jobs.io.OutputLines;
+import io.longstream.jobs.io.OutputRecord;
+import io.longstream.jobs.pipeline.Topics;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Prints an output topic from its beginning. */
+@Command(name = "consume", mixinStandardHelpOptions = true,
+        description = "Print the records of an output topic (answers, memory or rejects) from its beginning.")
+final class ConsumeCommand implements Callable<Integer> {
+    @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers")
+    String bootstrap;
+
+    @Option(names = "--topic", required = true, paramLabel = "NAME", description = "answers, memory, rejects, or a full topic name")
+    String topic;
+
+    @Option(names = "--topic-prefix", paramLabel = "NAME", description = "prefix of the short topic names (default: ${DEFAULT-VALUE})")
+    String topicPrefix = "longstream";
+
+    @Option(names = "--format", paramLabel = "FORMAT", description = "json (one Avro JSON object per line, default) or text")
+    String format = "json";
+
+    @Option(names = "--max", paramLabel = "N", description = "stop after N records (default: never)")
+    long max = Long.MAX_VALUE;
+
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS", description = "stop when nothing arrived for SECONDS (default: never)")
+    long idleSeconds;
+
+    @Option(names = "--read-uncommitted", description = "also show records of open or aborted transactions")
+    boolean readUncommitted;
+
+    @Override
+    public Integer call() {
+        if (!format.equals("json") && !format.equals("text")) {
+            throw new IllegalArgumentException("--format must be json or text, got " + format);
+        }
+        Topics topics = Topics.withPrefix(topicPrefix);
+        String name = topics.resolve(topic);
+        long seen = 0;
+        long idleSince = System.nanoTime();
+        try (OutputConsumer consumer = new OutputConsumer(bootstrap, topics, List.of(name), !readUncommitted)) {
+            while (seen < max && (idleSeconds == 0 || System.nanoTime() - idleSince < idleSeconds * 1_000_000_000L)) {
+                for (OutputRecord r : consumer.poll(Duration.ofMillis(500))) {
+                    System.out.println(format.equals("json") ? r.value.toString() : OutputLines.describe(r.value));
+                    idleSince = System.nanoTime();
+                    if (++seen == max) {
+                        break;
+                    }
+                }
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,152 @@
+package io.longstream.jobs.io;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.longstream.schemas.Control;
+import io.longstream.schemas.ControlAction;
+import io.longstream.schemas.ConversationTurn;
+import io.longstream.schemas.DocumentChunk;
+import io.longstream.schemas.Query;
+import io.longstream.schemas.SessionEvent;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.Reader;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Session events as JSON lines, the format users write streams in. One object per line:
+ * <pre>
+ * {"session":"s1","type":"document","doc":"d1","text":"...","metadata":{"source":"wiki"}}
+ * {"session":"s1","type":"turn","role":"user","text":"..."}
+ * {"session":"s1","type":"query","query":"q1","text":"...","max_new_tokens":32,"temperature":0,"top_p":1,"seed":7}
+ * {"session":"s1","type":"control","action":"reset"}            (reset, close, set_policy with "policy")
+ * </pre>
+ * Optional on every line: "event" (the event id; default session-line), "time" (epoch millis; default
+ * now), "producer". Blank lines and lines starting with # are skipped.
+ */
+public final class EventJson {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String producer;
+
+    public EventJson(String producer) {
+        this.producer = producer;
+    }
+
+    /** Every event of a JSON-lines stream; a bad line fails with its number and what is wrong. */
+    public List<SessionEvent> readAll(Reader in) throws IOException {
+        List<SessionEvent> events = new ArrayList<>();
+        BufferedReader lines = new BufferedReader(in);
+        String line;
+        int number = 0;
+        while ((line = lines.readLine()) != null) {
+            number++;
+            String trimmed = line.trim();
+            if (!trimmed.isEmpty() && !trimmed.startsWith("#")) {
+                events.add(parse(trimmed, number));
+            }
+        }
+        return events;
+    }
+
+    /** One line as an event; {@code number} names it in errors and makes the default event id. */
+    public SessionEvent parse(String line, int number) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(line);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("line " + number + ": not JSON: " + e.getOriginalMessage());
+        }
+        if (!node.isObject()) {
+            throw new IllegalArgumentException("line " + number + ": expected a JSON object");
+        }
+        String session = text(node, "session", number);
+        String type = text(node, "type", number);
+        Object payload;
+        switch (type) {
+            case "document":
+                payload = DocumentChunk.newBuilder()
+                        .setDocId(node.path("doc").asText(session + "-" + number))
+                        .setText(text(node, "text", number))
+                        .setMetadata(metadata(node.get("metadata"), number))
+                        .build();
+                break;
+            case "turn":
+                payload = ConversationTurn.newBuilder().setRole(text(node, "role", number)).setText(text(node, "text", number)).build();
+                break;
+            case "query":
+                payload = query(node, number);
+                break;
+            case "control":
+                payload = control(node, number);
+                break;
+            default:
+                throw new IllegalArgumentException("line " + number + ": type must be document, turn, query or control, got " + type);
+        }
+        return SessionEvent.newBuilder()
+                .setSessionId(session)
+                .setEventId(node.path("event").asText(session + "-" + number))
+                .setEventTime(node.has("time") ? Instant.ofEpochMilli(node.get("time").asLong()) : Instant.now())
+                .setProducer(node.path("producer").asText(producer))
+                .setPayload(payload)
+                .build();
+    }
+
+    private static Query query(JsonNode node, int number) {
+        JsonNode maxNew = node.get("max_new_tokens");
+        if (maxNew == null || !maxNew.isIntegralNumber()) {
+            throw new IllegalArgumentException("line " + number + ": a query needs an integer max_new_tokens");
+        }
+        Query.Builder q = Query.newBuilder()
+                .setQueryId(text(node, "query", number))
+                .setText(text(node, "text", number))
+                .setMaxNewTokens(maxNew.asInt())
+                .setTemperature((float) node.path("temperature").asDouble(0))
+                .setTopP((float) node.path("top_p").asDouble(1));
+        if (node.hasNonNull("seed")) {
+            q.setSeed(node.get("seed").asLong());
+        }
+        return q.build();
+    }
+
+    private static Control control(JsonNode node, int number) {
+        String action = text(node, "action", number).toUpperCase(Locale.ROOT);
+        ControlAction parsed;
+        try {
+            parsed = ControlAction.valueOf(action);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("line " + number + ": action must be reset, close or set_policy, got " + action);
+        }
+        return Control.newBuilder().setAction(parsed).setPolicySpec(node.hasNonNull("policy") ? node.get("policy").asText() : null).build();
+    }
+
+    private static Map<String, String> metadata(JsonNode node, int number) {
+        Map<String, String> map = new LinkedHashMap<>();
+        if (node == null || node.isNull()) {
+            return map;
+        }
+        if (!node.isObject()) {
+            throw new IllegalArgumentException("line " + number + ": metadata must be an object of strings");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            map.put(e.getKey(), e.getValue().asText());
+        }
+        return map;
+    }
+
+    private static String text(JsonNode node, String field, int number) {
+        JsonNode value = node.get(field);
+        if (value == null || !value.isTextual()) {
+            throw new IllegalArgumentException("line " + number + ": field \"" + field + "\" must be a string");
+        }
+        return value.asText();
+    }
+}

@@ -1,0 +1,45 @@
+package io.longstream.jobs.io;
+
+import io.longstream.schemas.Answer;
+import io.longstream.schemas.MemoryUpdate;
+import io.longstream.schemas.Rejected;
+import org.apache.avro.specific.SpecificRecord;
+
+/** One readable line per output record, as the demo and {@code consume --format text} print them. */
+public final class OutputLines {
+    private OutputLines() {
+    }
+
+    public static String describe(SpecificRecord record) {
+        if (record instanceof Answer) {
+            return describe((Answer) record);
+        }
+        if (record instanceof MemoryUpdate) {
+            return describe((MemoryUpdate) record);
+        }
+        if (record instanceof Rejected) {
+            return describe((Rejected) record);
+        }
+        return record.toString();
+    }
+
+    public static String describe(Answer a) {
+        return String.format("answer  %s/%s: %s  [%s, %d tokens, prompt %d, cached %d, first token %d ms, total %d ms]",
+                a.getSessionId(), a.getQueryId(), quote(a.getText()), a.getFinishReason(), a.getTokenIds().size(),
+                a.getPromptTokens(), a.getCachedTokens(), a.getTimeToFirstTokenMs(), a.getTotalLatencyMs());
+    }
+
+    public static String describe(MemoryUpdate m) {
+        return String.format("memory  %s after %s: %s, %d tokens ingested, entries per layer %s, %d KiB, %d pages written",
+                m.getSessionId(), m.getEventId(), m.getStatus(), m.getTokensIngested(), m.getCacheEntriesPerLayer(),
+                m.getCacheBytes() / 1024, m.getPagesWritten());
+    }
+
+    public static String describe(Rejected r) {
+        return String.format("reject  %s[%d]@%d: %s", r.getSourceTopic(), r.getPartition(), r.getOffset(), r.getReason());
+    }
+
+    private static String quote(String text) {
+        return '"' + text.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + '"';
+    }
+}

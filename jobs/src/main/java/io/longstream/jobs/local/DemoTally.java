@@ -1,0 +1,47 @@
+package io.longstream.jobs.local;
+
+import io.longstream.jobs.io.OutputLines;
+import io.longstream.schemas.Answer;
+import io.longstream.schemas.MemoryUpdate;
+import io.longstream.schemas.Rejected;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.apache.avro.specific.SpecificRecord;
+
+/** The figures of the demo's summary line. */
+final class DemoTally {
+    final Set<String> sessions = new HashSet<>();
+    int events;
+    int answers;
+    int rejected;
+    int memoryUpdates;
+    long pagesWritten;
+    private final Map<String, Long> tokensIngested = new HashMap<>();
+
+    /** Counts an output record; returns its line for the console. */
+    String count(SpecificRecord record) {
+        if (record instanceof Answer) {
+            answers++;
+        } else if (record instanceof MemoryUpdate) {
+            memory((MemoryUpdate) record);
+        } else if (record instanceof Rejected) {
+            rejected++;
+        }
+        return OutputLines.describe(record);
+    }
+
+    private void memory(MemoryUpdate m) {
+        memoryUpdates++;
+        pagesWritten += m.getPagesWritten();
+        tokensIngested.put(m.getSessionId(), m.getTokensIngested());
+    }
+
+    String summary(double seconds) {
+        long tokens = tokensIngested.values().stream().mapToLong(Long::longValue).sum();
+        return String.format("summary: sessions=%d events=%d answers=%d rejected=%d memory_updates=%d tokens_ingested=%d"
+                        + " pages_written=%d seconds=%.1f",
+                sessions.size(), events, answers, rejected, memoryUpdates, tokens, pagesWritten, seconds);
+    }
+}

@@ -1,0 +1,54 @@
+package io.longstream.operators;
+
+import io.longstream.state.cache.CacheDtype;
+import java.io.Serializable;
+import java.nio.file.Paths;
+
+/** What the session operator needs to know, fixed per job and checked when the job is built. */
+public final class SessionConfig implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    final String modelDir;
+    final int threads;
+    final int chunk;
+    /** Most cache entries per (layer, KV head); 0 = unbounded. */
+    final int budget;
+    final CacheDtype cacheDtype;
+    /** Bytes of deserialised caches an operator instance keeps between steps (its LRU). */
+    final long liveCacheBytes;
+    final String modelName;
+
+    public SessionConfig(String modelDir, int threads, int chunk, int budget, CacheDtype cacheDtype, long liveCacheBytes) {
+        require(threads >= 1, "threads", threads);
+        require(chunk >= 1, "chunk", chunk);
+        require(budget >= 0, "budget", budget);
+        if (liveCacheBytes < 0) {
+            throw new IllegalArgumentException("session config: live cache bytes is out of range: " + liveCacheBytes);
+        }
+        this.modelDir = modelDir;
+        this.threads = threads;
+        this.chunk = chunk;
+        this.budget = budget;
+        this.cacheDtype = cacheDtype;
+        this.liveCacheBytes = liveCacheBytes;
+        this.modelName = Paths.get(modelDir).getFileName().toString();
+    }
+
+    public static final long DEFAULT_LIVE_CACHE_BYTES = 256L << 20;
+
+    /** The policy name answers report. */
+    String policyName() {
+        return budget == 0 ? "full" : "full:budget=" + budget;
+    }
+
+    /** The policy's effective chunk c*: the configured chunk, at most half the budget (kv-policies §1). */
+    int effectiveChunk() {
+        return budget == 0 ? chunk : Math.max(1, Math.min(chunk, budget / 2));
+    }
+
+    private static void require(boolean ok, String name, int value) {
+        if (!ok) {
+            throw new IllegalArgumentException("session config: " + name + " is out of range: " + value);
+        }
+    }
+}

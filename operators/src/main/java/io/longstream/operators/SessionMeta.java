@@ -1,0 +1,46 @@
+package io.longstream.operators;
+
+/**
+ * A session's bookkeeping in Flink state, a POJO so Flink serialises it without Kryo: where the
+ * cache stands (the KV entries themselves live in pages) and the tokens not yet prefilled.
+ */
+public class SessionMeta {
+    /** Next original position the cache will hand out. */
+    public int nextPosition;
+    /** Entries per (layer, KV head), [layer * kvHeads + head]. */
+    public int[] headSizes = new int[0];
+    /** Tokens of the session's stream not yet prefilled, oldest first. */
+    public int[] pending = new int[0];
+    /** Whether the stream's opening tokens (BOS) were emitted. */
+    public boolean started;
+    /** The previous conversation turn, for the chat template's incremental render; null before the first. */
+    public String previousRole;
+    public String previousText;
+    /** Tokens taken into the stream so far. */
+    public long tokensIngested;
+    /** The last event taken into the stream, named by memory updates. */
+    public String lastEventId;
+    /** Prefill chunks run: identifies the cache's state, so a live copy can be checked against it. */
+    public long chunks;
+
+    public SessionMeta() {
+    }
+
+    /** Whether the session has seen nothing, so its state can be dropped. */
+    public boolean isEmpty() {
+        return !started && pending.length == 0 && headSizes.length == 0;
+    }
+
+    /** Back to a session that has seen nothing (RESET, CLOSE). */
+    public void clear() {
+        nextPosition = 0;
+        headSizes = new int[0];
+        pending = new int[0];
+        started = false;
+        previousRole = null;
+        previousText = null;
+        lastEventId = null;
+        tokensIngested = 0;
+        chunks = 0;
+    }
+}

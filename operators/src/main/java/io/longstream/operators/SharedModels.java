@@ -1,0 +1,20 @@
+package io.longstream.operators;
+
+import io.longstream.inference.Model;
+import java.nio.file.Path;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Models loaded once per JVM (a TaskManager) and shared by all operator instances in it: weights are
+ * large, and native libraries (the tokenizer's) load once per JVM anyway.
+ */
+final class SharedModels {
+    private static final ConcurrentHashMap<String, Model> MODELS = new ConcurrentHashMap<>();
+
+    private SharedModels() {
+    }
+
+    static Model get(Path dir, int threads) {
+        return MODELS.computeIfAbsent(dir.toAbsolutePath().normalize() + "#" + threads, k -> Model.load(dir, threads));
+    }
+}
