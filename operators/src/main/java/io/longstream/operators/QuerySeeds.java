@@ -3,11 +3,11 @@ package io.longstream.operators;
 import java.nio.charset.StandardCharsets;
 
 /** The Contracts' seed: Query.seed when set, else a 64-bit hash of (session id, query id). */
-final class QuerySeeds {
+public final class QuerySeeds {
     private QuerySeeds() {
     }
 
-    static long seed(Long explicit, String sessionId, String queryId) {
+    public static long seed(Long explicit, String sessionId, String queryId) {
         if (explicit != null) {
             return explicit;
         }

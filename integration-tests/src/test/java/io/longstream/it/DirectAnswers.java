@@ -1,0 +1,102 @@
+package io.longstream.it;
+
+import io.longstream.inference.ChunkedPrefill;
+import io.longstream.inference.Generator;
+import io.longstream.inference.Model;
+import io.longstream.inference.Sampler;
+import io.longstream.inference.text.ChatTemplate;
+import io.longstream.inference.text.ChatTemplate.Message;
+import io.longstream.inference.text.TokenStream;
+import io.longstream.operators.QuerySeeds;
+import io.longstream.schemas.Control;
+import io.longstream.schemas.ConversationTurn;
+import io.longstream.schemas.DocumentChunk;
+import io.longstream.schemas.Query;
+import io.longstream.schemas.SessionEvent;
+import io.longstream.state.cache.CacheDtype;
+import io.longstream.state.cache.KvCache;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the runtime answers, computed directly and without Flink: for each query, a fresh cache is
+ * filled with the session's whole preceding token stream in one pass, then the answer is decoded.
+ * The pipeline must produce the same tokens however it chunked, stored and restored the cache.
+ */
+final class DirectAnswers {
+    private final Model model;
+    private final TokenStream tokenStream;
+    private final CacheDtype dtype;
+
+    DirectAnswers(Model model, CacheDtype dtype) {
+        this.model = model;
+        this.tokenStream = new TokenStream(model.tokenizer(), ChatTemplate.load(model.dir()), model.config().bosTokenId);
+        this.dtype = dtype;
+    }
+
+    /** Answers' token ids by "session/query", for every query of {@code events} (in topic order). */
+    Map<String, List<Integer>> answers(List<SessionEvent> events) {
+        Map<String, List<SessionEvent>> bySession = new LinkedHashMap<>();
+        for (SessionEvent e : events) {
+            bySession.computeIfAbsent(e.getSessionId(), s -> new ArrayList<>()).add(e);
+        }
+        Map<String, List<Integer>> answers = new HashMap<>();
+        bySession.forEach((session, own) -> answerSession(session, own, answers));
+        return answers;
+    }
+
+    private void answerSession(String session, List<SessionEvent> events, Map<String, List<Integer>> answers) {
+        List<Integer> stream = new ArrayList<>();
+        Message previous = null;
+        for (SessionEvent e : events) {
+            Object payload = e.getPayload();
+            if (payload instanceof Control) {
+                stream.clear();
+                previous = null;
+                continue;
+            }
+            int[] opening = stream.isEmpty() ? tokenStream.start() : new int[0];
+            if (payload instanceof DocumentChunk) {
+                add(stream, opening);
+                add(stream, tokenStream.document(((DocumentChunk) payload).getText()));
+            } else if (payload instanceof ConversationTurn) {
+                ConversationTurn turn = (ConversationTurn) payload;
+                Message message = new Message(turn.getRole(), turn.getText());
+                add(stream, opening);
+                add(stream, tokenStream.turn(previous, message));
+                previous = message;
+            } else {
+                Query q = (Query) payload;
+                answers.put(session + "/" + q.getQueryId(), answer(session, stream, previous, opening, q));
+            }
+        }
+    }
+
+    private List<Integer> answer(String session, List<Integer> stream, Message previous, int[] opening, Query q) {
+        KvCache cache = model.transformer().newCache(dtype);
+        if (!stream.isEmpty()) {
+            new ChunkedPrefill(model.transformer(), stream.size()).run(stream.stream().mapToInt(Integer::intValue).toArray(), cache, false);
+        }
+        int[] query = tokenStream.query(previous, q.getText());
+        int[] prompt = new int[opening.length + query.length];
+        System.arraycopy(opening, 0, prompt, 0, opening.length);
+        System.arraycopy(query, 0, prompt, opening.length, query.length);
+        Sampler sampler = Sampler.of(q.getTemperature(), q.getTopP(), QuerySeeds.seed(q.getSeed(), session, q.getQueryId()));
+        Generator.Result r = new Generator(model.transformer(), prompt.length)
+                .generate(prompt, cache, sampler, q.getMaxNewTokens(), model.stopTokenIds(), token -> { });
+        List<Integer> ids = new ArrayList<>();
+        for (int t : r.tokens) {
+            ids.add(t);
+        }
+        return ids;
+    }
+
+    private static void add(List<Integer> stream, int[] tokens) {
+        for (int t : tokens) {
+            stream.add(t);
+        }
+    }
+}

@@ -1,0 +1,254 @@
+package io.longstream.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.longstream.inference.Fixtures;
+import io.longstream.inference.Model;
+import io.longstream.jobs.io.EventProducer;
+import io.longstream.jobs.local.EmbeddedKafka;
+import io.longstream.jobs.local.LocalJob;
+import io.longstream.jobs.pipeline.FlinkSettings;
+import io.longstream.jobs.pipeline.PipelineSettings;
+import io.longstream.jobs.pipeline.TopicSetup;
+import io.longstream.jobs.pipeline.Topics;
+import io.longstream.schemas.Answer;
+import io.longstream.schemas.Control;
+import io.longstream.schemas.ControlAction;
+import io.longstream.schemas.DocumentChunk;
+import io.longstream.schemas.Query;
+import io.longstream.schemas.Rejected;
+import io.longstream.schemas.SessionEvent;
+import io.longstream.state.cache.CacheDtype;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The pipeline on a real in-process Kafka broker and a Flink MiniCluster with RocksDB state. */
+@Timeout(value = 300)
+class PipelineTest {
+    private static final Path MODEL = Fixtures.model("llama-tiny-f32");
+
+    @RegisterExtension
+    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(() -> new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1)
+            .setNumberSlotsPerTaskManager(4)
+            .build());
+
+    @TempDir
+    static Path work;
+
+    private static EmbeddedKafka kafka;
+    private static DirectAnswers direct;
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        kafka = EmbeddedKafka.start();
+        direct = new DirectAnswers(Model.load(MODEL, 1), CacheDtype.BF16);
+    }
+
+    @AfterAll
+    static void stopBroker() throws Exception {
+        kafka.close();
+    }
+
+    @Test
+    void everyQueryOfTwentySessionsIsAnsweredOnceInOrderWithTheRuntimesTokens() throws Exception {
+        PipelineSettings settings = settings("twenty", 2);
+        List<SessionEvent> events = SessionStreams.interleaved("s", 20, 9, 1);
+        LocalJob job = LocalJob.start(settings, work.resolve("twenty"), null, "twenty");
+        try (PipelineOutputs outputs = new PipelineOutputs(settings.bootstrap, settings.topics)) {
+            produce(settings, events);
+            int queries = queriesIn(events).size();
+            outputs.awaitUntil(o -> o.answers.size() >= queries, queries + " answers").settle(Duration.ofSeconds(3));
+            assertEquals(queries, outputs.answers.size(), "one answer per query, no duplicates");
+            assertEquals(List.of(), outputs.rejects);
+            assertEquals(expectedOrder(events), answeredOrder(outputs.answers), "per-session order of answers");
+            assertEquals(direct.answers(events), tokensOf(outputs.answers));
+            assertTrue(outputs.memory.stream().allMatch(m -> m.getPagesWritten() > 0), "every prefill chunk writes pages");
+        } finally {
+            job.client().cancel().get();
+        }
+    }
+
+    @Test
+    void badRecordsGoToRejectsWithTheirReasonsAndOtherSessionsAreUnaffected() throws Exception {
+        PipelineSettings settings = settings("rejects", 1);
+        settings.maxTextBytes = 2000;
+        settings.budget = 400;
+        List<SessionEvent> good = SessionStreams.interleaved("good", 3, 6, 2);
+        LocalJob job = LocalJob.start(settings, work.resolve("rejects"), null, "rejects");
+        try (PipelineOutputs outputs = new PipelineOutputs(settings.bootstrap, settings.topics);
+             EventProducer producer = new EventProducer(settings.bootstrap, settings.topics.events)) {
+            producer.sendRaw("bad-0".getBytes(StandardCharsets.UTF_8), "plainly not Avro".getBytes(StandardCharsets.UTF_8));
+            producer.send(SessionStreams.event("bad-1", "oversized", DocumentChunk.newBuilder().setDocId("big")
+                    .setText("x".repeat(3000)).setMetadata(Map.of()).build()));
+            producer.send(SessionStreams.event("bad-2", "negative", Query.newBuilder().setQueryId("q").setText("Why?")
+                    .setMaxNewTokens(-1).build()));
+            producer.send(SessionStreams.event("bad-3", "close", Control.newBuilder().setAction(ControlAction.CLOSE).build()));
+            producer.send(SessionStreams.event("bad-4", "fits", DocumentChunk.newBuilder().setDocId("a")
+                    .setText("tide ".repeat(20)).setMetadata(Map.of()).build()));
+            producer.send(SessionStreams.event("bad-4", "too-much", DocumentChunk.newBuilder().setDocId("b")
+                    .setText("flour ".repeat(300)).setMetadata(Map.of()).build()));
+            good.forEach(producer::send);
+            producer.flush();
+            int queries = queriesIn(good).size();
+            outputs.awaitUntil(o -> o.answers.size() >= queries && o.rejects.size() >= 5, queries + " answers and 5 rejects")
+                    .settle(Duration.ofSeconds(2));
+            Map<String, String> reasons = new HashMap<>();
+            for (Rejected r : outputs.rejects) {
+                assertEquals(settings.topics.events, r.getSourceTopic());
+                assertTrue(r.getOffset() >= 0, "rejects carry the record's offset");
+                reasons.put(new String(bytes(r.getKey()), StandardCharsets.UTF_8), r.getReason());
+            }
+            assertEquals(5, outputs.rejects.size(), "rejects: " + reasons);
+            assertEquals("not Avro single-object encoded (bad marker)", reasons.get("bad-0"));
+            assertTrue(reasons.get("bad-1").contains("exceeds the limit of 2000 bytes"), reasons.get("bad-1"));
+            assertEquals("max new tokens must be >= 1, got -1", reasons.get("bad-2"));
+            assertEquals("CLOSE of unknown session bad-3", reasons.get("bad-3"));
+            assertTrue(reasons.get("bad-4").startsWith("budget exceeded"), reasons.get("bad-4"));
+            assertTrue(outputs.memory.stream().anyMatch(m -> m.getSessionId().equals("bad-4") && m.getStatus().equals("budget exceeded")),
+                    "the memory topic says the budget was exceeded");
+            assertEquals(direct.answers(good), tokensOf(outputs.answers));
+        } finally {
+            job.client().cancel().get();
+        }
+    }
+
+    @Test
+    void aJobRestartedFromASavepointContinuesItsSessionsWithoutDuplicates() throws Exception {
+        PipelineSettings settings = settings("restart", 1);
+        List<SessionEvent> events = SessionStreams.interleaved("r", 4, 12, 3);
+        List<SessionEvent> before = events.subList(0, events.size() / 2);
+        List<SessionEvent> after = events.subList(events.size() / 2, events.size());
+        Path checkpoints = work.resolve("restart");
+        LocalJob first = LocalJob.start(settings, checkpoints, null, "restart");
+        String savepoint;
+        try (PipelineOutputs outputs = new PipelineOutputs(settings.bootstrap, settings.topics)) {
+            produce(settings, before);
+            int queries = queriesIn(before).size();
+            outputs.awaitUntil(o -> o.answers.size() >= queries, queries + " answers before the restart");
+        } finally {
+            savepoint = first.client().stopWithSavepoint(false, FlinkSettings.uri(checkpoints.resolve("savepoints")),
+                    SavepointFormatType.CANONICAL).get();
+        }
+        produce(settings, after);
+        LocalJob second = LocalJob.start(settings, checkpoints, savepoint, "restart");
+        try (PipelineOutputs outputs = new PipelineOutputs(settings.bootstrap, settings.topics)) {
+            int queries = queriesIn(events).size();
+            outputs.awaitUntil(o -> o.answers.size() >= queries, queries + " answers in all").settle(Duration.ofSeconds(3));
+            assertEquals(queries, outputs.answers.size(), "a read_committed consumer sees each answer once");
+            assertEquals(direct.answers(events), tokensOf(outputs.answers), "answers after the restart equal an uninterrupted run's");
+        } finally {
+            second.client().cancel().get();
+        }
+    }
+
+    @Test
+    void answersDoNotDependOnArrivalTimingOrParallelism() throws Exception {
+        List<SessionEvent> events = SessionStreams.interleaved("t", 3, 9, 4);
+        PipelineSettings burst = settings("burst", 1);
+        PipelineSettings spread = settings("spread", 2);
+        Map<String, List<Integer>> burstAnswers = run(burst, events, 0);
+        Map<String, List<Integer>> spreadAnswers = run(spread, events, 150);
+        assertEquals(burstAnswers, spreadAnswers);
+        assertEquals(direct.answers(events), burstAnswers);
+    }
+
+    private Map<String, List<Integer>> run(PipelineSettings settings, List<SessionEvent> events, long pauseMillis) throws Exception {
+        LocalJob job = LocalJob.start(settings, work.resolve(settings.groupId), null, settings.groupId);
+        try (PipelineOutputs outputs = new PipelineOutputs(settings.bootstrap, settings.topics);
+             EventProducer producer = new EventProducer(settings.bootstrap, settings.topics.events)) {
+            for (SessionEvent e : events) {
+                producer.send(e);
+                if (pauseMillis > 0) {
+                    producer.flush();
+                    Thread.sleep(pauseMillis);
+                }
+            }
+            producer.flush();
+            int queries = queriesIn(events).size();
+            outputs.awaitUntil(o -> o.answers.size() >= queries, queries + " answers");
+            return tokensOf(outputs.answers);
+        } finally {
+            job.client().cancel().get();
+        }
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        byte[] b = new byte[buffer.remaining()];
+        buffer.duplicate().get(b);
+        return b;
+    }
+
+    private PipelineSettings settings(String name, int parallelism) throws Exception {
+        PipelineSettings s = new PipelineSettings();
+        s.bootstrap = kafka.bootstrapServers();
+        s.topics = Topics.withPrefix(name);
+        s.groupId = name;
+        s.transactionalIdPrefix = name;
+        s.modelDir = MODEL;
+        s.threads = 1;
+        s.chunk = 48;
+        // no live caches between steps: every step restores its session from the RocksDB pages
+        s.liveCacheBytes = 0;
+        s.parallelism = parallelism;
+        s.checkpointInterval = Duration.ofSeconds(1);
+        TopicSetup.ensure(s.bootstrap, s.topics, 4, (short) 1);
+        return s;
+    }
+
+    private static void produce(PipelineSettings settings, List<SessionEvent> events) {
+        try (EventProducer producer = new EventProducer(settings.bootstrap, settings.topics.events)) {
+            events.forEach(producer::send);
+            producer.flush();
+        }
+    }
+
+    private static List<String> queriesIn(List<SessionEvent> events) {
+        return events.stream().filter(e -> e.getPayload() instanceof Query)
+                .map(e -> e.getSessionId() + "/" + ((Query) e.getPayload()).getQueryId()).collect(Collectors.toList());
+    }
+
+    private static Map<String, List<String>> expectedOrder(List<SessionEvent> events) {
+        Map<String, List<String>> order = new LinkedHashMap<>();
+        for (SessionEvent e : events) {
+            if (e.getPayload() instanceof Query) {
+                order.computeIfAbsent(e.getSessionId(), s -> new ArrayList<>()).add(((Query) e.getPayload()).getQueryId());
+            }
+        }
+        return order;
+    }
+
+    private static Map<String, List<String>> answeredOrder(List<Answer> answers) {
+        Map<String, List<String>> order = new LinkedHashMap<>();
+        for (Answer a : answers) {
+            order.computeIfAbsent(a.getSessionId(), s -> new ArrayList<>()).add(a.getQueryId());
+        }
+        return order;
+    }
+
+    private static Map<String, List<Integer>> tokensOf(List<Answer> answers) {
+        Map<String, List<Integer>> tokens = new HashMap<>();
+        for (Answer a : answers) {
+            tokens.put(a.getSessionId() + "/" + a.getQueryId(), a.getTokenIds());
+        }
+        return tokens;
+    }
+}
