@@ -24,7 +24,11 @@ public final class LongstreamCli implements Runnable {
 
     /** The command line with the error handling users see: one line naming what is wrong. */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new LongstreamCli());
+        return withErrorHandling(new CommandLine(new LongstreamCli()));
+    }
+
+    /** Bad input (a setting, a model folder) ends the command with one line that names it. */
+    static CommandLine withErrorHandling(CommandLine cl) {
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof ModelFormatException || e instanceof IllegalArgumentException) {
                 cmd.getErr().println("error: " + e.getMessage());

@@ -4,7 +4,6 @@ import io.longstream.schemas.SessionEvent;
 import io.longstream.schemas.WireEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -40,11 +39,6 @@ public final class EventProducer implements AutoCloseable {
     /** Waits until every record sent so far is acknowledged. */
     public void flush() {
         producer.flush();
-    }
-
-    /** Sends and waits for the acknowledgement, so the record's offset is known. */
-    public RecordMetadata sendAndWait(SessionEvent event) throws InterruptedException, ExecutionException {
-        return send(event).get();
     }
 
     @Override

@@ -7,7 +7,6 @@ import io.longstream.jobs.io.OutputRecord;
 import io.longstream.jobs.pipeline.PipelineSettings;
 import io.longstream.jobs.pipeline.TopicSetup;
 import io.longstream.schemas.Answer;
-import io.longstream.schemas.MemoryUpdate;
 import io.longstream.schemas.Query;
 import io.longstream.schemas.Rejected;
 import io.longstream.schemas.SessionEvent;
@@ -106,6 +105,9 @@ public final class Demo {
                 replay.advance();
                 console.progress(replay.sent(), replay.sent() + replay.remaining());
             }
+            if (replay.done()) {
+                drain(outputs, console, tally, settings.checkpointInterval);
+            }
             tally.events = replay.sent();
             if (!replay.done()) {
                 console.line("timed out after " + options.timeout.toSeconds() + " s with " + replay.remaining() + " events still to play");
@@ -116,6 +118,21 @@ public final class Demo {
                 follow(outputs, settings, tally);
             }
             return true;
+        }
+    }
+
+    /**
+     * Reads on until nothing arrived for a checkpoint interval and a second: outputs of the last steps
+     * (a memory update committed by its sink a moment after the answer) belong in the summary.
+     */
+    private static void drain(OutputConsumer outputs, DemoConsole console, DemoTally tally, Duration checkpointInterval) {
+        long quietNanos = checkpointInterval.plusSeconds(1).toNanos();
+        long lastArrival = System.nanoTime();
+        while (System.nanoTime() - lastArrival < quietNanos) {
+            for (OutputRecord r : outputs.poll(Duration.ofMillis(200))) {
+                console.line(tally.count(r.value));
+                lastArrival = System.nanoTime();
+            }
         }
     }
 

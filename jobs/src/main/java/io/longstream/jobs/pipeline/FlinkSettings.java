@@ -22,18 +22,27 @@ public final class FlinkSettings {
      * @param restoreFrom a savepoint or retained checkpoint to start from, or null
      */
     public static Configuration of(String checkpoints, Duration interval, String restoreFrom) {
-        Configuration conf = new Configuration();
+        Configuration conf = forJob(interval);
         conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
         conf.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
         conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints);
         conf.set(CheckpointingOptions.SAVEPOINT_DIRECTORY, checkpoints);
-        conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, interval);
-        conf.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
-        conf.set(PipelineOptions.GENERIC_TYPES, false);
         if (restoreFrom != null) {
             conf.set(StateRecoveryOptions.SAVEPOINT_PATH, restoreFrom);
         }
+        return conf;
+    }
+
+    /**
+     * What the job itself sets on any cluster: exactly-once checkpoints at {@code interval} and no Kryo.
+     * The state backend and checkpoint storage are the cluster's (its config.yaml, see deploy/).
+     */
+    public static Configuration forJob(Duration interval) {
+        Configuration conf = new Configuration();
+        conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, interval);
+        conf.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
+        conf.set(PipelineOptions.GENERIC_TYPES, false);
         return conf;
     }
 

@@ -30,7 +30,8 @@ public final class PipelineSettings {
 
     public PipelineSettings check() {
         require(bootstrap != null && !bootstrap.isBlank(), "bootstrap servers are not set (--bootstrap)");
-        require(modelDir != null && Files.isDirectory(modelDir), "model folder " + modelDir + " does not exist (--model)");
+        require(modelDir != null, "the model folder is not set (--model)");
+        require(Files.isDirectory(modelDir), "model folder " + modelDir + " does not exist (--model)");
         require(threads >= 1, "threads must be >= 1, got " + threads);
         require(chunk >= 1, "chunk must be >= 1, got " + chunk);
         require(budget >= 0, "budget must be >= 0 (0 = unbounded), got " + budget);
