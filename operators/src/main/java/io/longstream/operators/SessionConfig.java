@@ -1,6 +1,8 @@
 package io.longstream.operators;
 
 import io.longstream.state.cache.CacheDtype;
+import io.longstream.state.policy.CachePolicies;
+import io.longstream.state.policy.CachePolicy;
 import java.io.Serializable;
 import java.nio.file.Paths;
 
@@ -11,6 +13,8 @@ public final class SessionConfig implements Serializable {
     final String modelDir;
     final int threads;
     final int chunk;
+    /** The cache policy, {@code NAME[:key=value,...]} (kv-policies.md). */
+    final String policySpec;
     /** Most cache entries per (layer, KV head); 0 = unbounded. */
     final int budget;
     final CacheDtype cacheDtype;
@@ -18,7 +22,8 @@ public final class SessionConfig implements Serializable {
     final long liveCacheBytes;
     final String modelName;
 
-    public SessionConfig(String modelDir, int threads, int chunk, int budget, CacheDtype cacheDtype, long liveCacheBytes) {
+    public SessionConfig(String modelDir, int threads, int chunk, String policySpec, int budget, CacheDtype cacheDtype,
+                         long liveCacheBytes) {
         require(threads >= 1, "threads", threads);
         require(chunk >= 1, "chunk", chunk);
         require(budget >= 0, "budget", budget);
@@ -28,7 +33,9 @@ public final class SessionConfig implements Serializable {
         this.modelDir = modelDir;
         this.threads = threads;
         this.chunk = chunk;
+        this.policySpec = policySpec;
         this.budget = budget;
+        policy();
         this.cacheDtype = cacheDtype;
         this.liveCacheBytes = liveCacheBytes;
         this.modelName = Paths.get(modelDir).getFileName().toString();
@@ -36,14 +43,9 @@ public final class SessionConfig implements Serializable {
 
     public static final long DEFAULT_LIVE_CACHE_BYTES = 256L << 20;
 
-    /** The policy name answers report. */
-    String policyName() {
-        return budget == 0 ? "full" : "full:budget=" + budget;
-    }
-
-    /** The policy's effective chunk c*: the configured chunk, at most half the budget (kv-policies §1). */
-    int effectiveChunk() {
-        return budget == 0 ? chunk : Math.max(1, Math.min(chunk, budget / 2));
+    /** A fresh policy instance; building it checks the spec, so a bad one fails when the job is built. */
+    CachePolicy policy() {
+        return CachePolicies.parse(policySpec, budget);
     }
 
     private static void require(boolean ok, String name, int value) {

@@ -14,6 +14,7 @@ import io.longstream.schemas.DocumentChunk;
 import io.longstream.schemas.MemoryUpdate;
 import io.longstream.schemas.Query;
 import io.longstream.state.cache.KvCache;
+import io.longstream.state.policy.CachePolicy;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -49,6 +50,7 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
     private transient Model model;
     private transient TokenStream tokenStream;
     private transient LiveCaches live;
+    private transient CachePolicy policy;
 
     public SessionInferenceFunction(SessionConfig config) {
         this.config = config;
@@ -64,6 +66,7 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
         model = SharedModels.get(Paths.get(config.modelDir), config.threads);
         tokenStream = new TokenStream(model.tokenizer(), ChatTemplate.load(model.dir()), model.config().bosTokenId);
         live = new LiveCaches(config.liveCacheBytes);
+        policy = config.policy();
     }
 
     @Override
@@ -87,7 +90,7 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
         }
         List<SourcedEvent> queue = new ArrayList<>();
         waiting.get().forEach(queue::add);
-        int chunk = config.effectiveChunk();
+        int chunk = policy.effectiveChunk(config.chunk);
         boolean more;
         if (meta.pending.length >= chunk) {
             prefill(session, meta, chunk, ctx);
@@ -124,11 +127,16 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
                 control(session, meta, sourced, (Control) payload, ctx);
                 continue;
             }
-            int[] tokens = tokensOf(meta, payload);
-            int peak = cacheSize(meta) + meta.pending.length + tokens.length;
-            if (config.budget > 0 && peak > config.budget) {
-                ctx.output(Outputs.REJECTS, sourced.rejected("budget exceeded: the full policy would hold " + peak
-                        + " entries per layer and KV head, the budget is " + config.budget));
+            int[] tokens;
+            try {
+                tokens = tokensOf(meta, payload);
+            } catch (RuntimeException e) {
+                ctx.output(Outputs.REJECTS, sourced.rejected("cannot tokenize the event: " + e.getMessage()));
+                continue;
+            }
+            String refusal = policy.refusal(cacheSize(meta), meta.pending.length + tokens.length);
+            if (refusal != null) {
+                ctx.output(Outputs.REJECTS, sourced.rejected(refusal));
                 ctx.output(Outputs.MEMORY, memoryUpdate(session, sourced.event.getEventId(), meta, 0, "budget exceeded"));
                 continue;
             }
@@ -167,6 +175,8 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
     private void prefill(String session, SessionMeta meta, int count, Context ctx) throws Exception {
         KvCache cache = cacheOf(session, meta);
         model.transformer().forward(Arrays.copyOf(meta.pending, count), cache, false);
+        long evicted = policy.compact(cache);
+        meta.evictions += evicted;
         meta.pending = Arrays.copyOfRange(meta.pending, count, meta.pending.length);
         meta.chunks++;
         meta.nextPosition = cache.nextPosition();
@@ -181,17 +191,20 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
     private void answer(String session, SessionMeta meta, SourcedEvent sourced, Query query, int chunk, Context ctx,
                         Collector<Answer> out) throws Exception {
         long start = System.nanoTime();
-        int[] prompt = tokenStream.query(previous(meta), query.getText());
+        int[] prompt;
+        try {
+            prompt = tokenStream.query(previous(meta), query.getText());
+        } catch (RuntimeException e) {
+            ctx.output(Outputs.REJECTS, sourced.rejected("cannot tokenize the query: " + e.getMessage()));
+            return;
+        }
         if (!meta.started) {
             prompt = concat(tokenStream.start(), prompt);
         }
         int maxNew = query.getMaxNewTokens();
-        int peak = cacheSize(meta) + prompt.length + maxNew;
         String refusal = prompt.length + maxNew > chunk
                 ? "query too long: " + prompt.length + " prompt tokens + " + maxNew + " new tokens exceed the chunk of " + chunk
-                : config.budget > 0 && peak > config.budget
-                ? "budget exceeded: answering needs " + peak + " entries per layer and KV head, the budget is " + config.budget
-                : null;
+                : policy.refusal(cacheSize(meta), prompt.length + maxNew);
         if (refusal != null) {
             ctx.output(Outputs.REJECTS, sourced.rejected(refusal));
             return;
@@ -227,7 +240,7 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
                 .setCachedTokens(cacheSize(meta))
                 .setTimeToFirstTokenMs(((firstToken[0] == 0 ? end : firstToken[0]) - start) / 1_000_000)
                 .setTotalLatencyMs((end - start) / 1_000_000)
-                .setPolicy(config.policyName())
+                .setPolicy(policy.spec())
                 .setModel(config.modelName)
                 .build());
     }
@@ -298,7 +311,7 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
                 .setCacheEntriesPerLayer(perLayer)
                 .setCacheBytes(entries * bytesPerEntry)
                 .setPagesWritten(pagesWritten)
-                .setEvictions(0L)
+                .setEvictions(meta.evictions)
                 .setStatus(status)
                 .build();
     }

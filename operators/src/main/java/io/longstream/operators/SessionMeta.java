@@ -20,6 +20,8 @@ public class SessionMeta {
     public long tokensIngested;
     /** The last event taken into the stream, named by memory updates. */
     public String lastEventId;
+    /** Entries the policy evicted so far, summed over (layer, KV head). */
+    public long evictions;
     /** Prefill chunks run: identifies the cache's state, so a live copy can be checked against it. */
     public long chunks;
 
@@ -42,5 +44,6 @@ public class SessionMeta {
         lastEventId = null;
         tokensIngested = 0;
         chunks = 0;
+        evictions = 0;
     }
 }

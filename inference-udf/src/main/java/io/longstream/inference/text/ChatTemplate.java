@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.interpret.FatalTemplateErrorsException;
+import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import io.longstream.inference.model.ModelFormatException;
 import java.io.IOException;
@@ -72,12 +74,44 @@ public final class ChatTemplate {
         vars.put("add_generation_prompt", addGenerationPrompt);
         vars.put("bos_token", bosToken);
         vars.put("eos_token", eosToken);
-        return JINJA.render(template, vars);
+        try {
+            return JINJA.render(template, vars);
+        } catch (RuntimeException e) {
+            throw refusalIn(e);
+        }
+    }
+
+    /** The template's own refusal (raise_exception) when the engine wrapped it, else the engine's error. */
+    private static RuntimeException refusalIn(RuntimeException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof TemplateRefusedException) {
+                return (TemplateRefusedException) t;
+            }
+        }
+        if (e instanceof FatalTemplateErrorsException) {
+            for (TemplateError error : ((FatalTemplateErrorsException) e).getErrors()) {
+                for (Throwable t = error.getException(); t != null; t = t.getCause()) {
+                    if (t instanceof TemplateRefusedException) {
+                        return (TemplateRefusedException) t;
+                    }
+                }
+            }
+        }
+        return e;
     }
 
     /** Called by templates that refuse a conversation, as in Hugging Face. */
     public static String raiseException(String message) {
-        throw new IllegalArgumentException("chat template refused the conversation: " + message);
+        throw new TemplateRefusedException("chat template refused the conversation: " + message);
+    }
+
+    /** A template's raise_exception: the conversation breaks the model's rules (e.g. roles must alternate). */
+    public static final class TemplateRefusedException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        TemplateRefusedException(String message) {
+            super(message);
+        }
     }
 
     private static Jinjava newEngine() {

@@ -20,6 +20,9 @@ final class PipelineOptions {
     @Option(names = "--chunk", paramLabel = "N", description = "prefill chunk in tokens (default: ${DEFAULT-VALUE})")
     int chunk = ChunkedPrefill.DEFAULT_CHUNK;
 
+    @Option(names = "--policy", paramLabel = "NAME[:k=v,...]", description = "KV cache policy (default: ${DEFAULT-VALUE})")
+    String policy = "full";
+
     @Option(names = "--budget", paramLabel = "N", description = "most cache entries per layer and KV head; 0 = unbounded (default: ${DEFAULT-VALUE})")
     int budget;
 
@@ -52,6 +55,7 @@ final class PipelineOptions {
         s.modelDir = model;
         s.threads = threads;
         s.chunk = chunk;
+        s.policy = policy;
         s.budget = budget;
         s.cacheDtype = CacheDtype.parse(cacheDtype);
         s.parallelism = parallelism;

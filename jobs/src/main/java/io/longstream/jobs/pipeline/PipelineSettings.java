@@ -18,6 +18,8 @@ public final class PipelineSettings {
     public Path modelDir;
     public int threads = Runtime.getRuntime().availableProcessors();
     public int chunk = ChunkedPrefill.DEFAULT_CHUNK;
+    /** The cache policy, {@code NAME[:key=value,...]}. */
+    public String policy = "full";
     /** Most cache entries per (layer, KV head); 0 = unbounded. */
     public int budget;
     public CacheDtype cacheDtype = CacheDtype.BF16;
@@ -41,11 +43,12 @@ public final class PipelineSettings {
         require(maxParallelism >= parallelism, "max parallelism " + maxParallelism + " is below the parallelism " + parallelism);
         require(!checkpointInterval.isNegative() && !checkpointInterval.isZero(),
                 "checkpoint interval must be positive, got " + checkpointInterval);
+        sessionConfig();
         return this;
     }
 
     SessionConfig sessionConfig() {
-        return new SessionConfig(modelDir.toAbsolutePath().toString(), threads, chunk, budget, cacheDtype, liveCacheBytes);
+        return new SessionConfig(modelDir.toAbsolutePath().toString(), threads, chunk, policy, budget, cacheDtype, liveCacheBytes);
     }
 
     EventLimits limits() {

@@ -1,0 +1,43 @@
+package io.longstream.state.policy;
+
+import io.longstream.state.cache.KvCache;
+
+/** {@code full} (kv-policies §2): keeps everything; with a budget, refuses what would pass it. */
+public final class FullPolicy implements CachePolicy {
+    private final int budget;
+
+    public FullPolicy(int budget) {
+        if (budget < 0) {
+            throw new IllegalArgumentException("full: budget must be >= 0 (0 = unbounded), got " + budget);
+        }
+        this.budget = budget;
+    }
+
+    @Override
+    public String spec() {
+        return budget == 0 ? "full" : "full:budget=" + budget;
+    }
+
+    @Override
+    public int budget() {
+        return budget;
+    }
+
+    @Override
+    public int effectiveChunk(int configuredChunk) {
+        return configuredChunk;
+    }
+
+    @Override
+    public String refusal(int size, int incoming) {
+        long peak = (long) size + incoming;
+        return budget > 0 && peak > budget
+                ? "budget exceeded: the full policy would hold " + peak + " entries per layer and KV head, the budget is " + budget
+                : null;
+    }
+
+    @Override
+    public long compact(KvCache cache) {
+        return 0;
+    }
+}
