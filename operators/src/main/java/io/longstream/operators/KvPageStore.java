@@ -3,6 +3,7 @@ package io.longstream.operators;
 import io.longstream.state.cache.HeadCache;
 import io.longstream.state.cache.KvCache;
 import io.longstream.state.cache.KvPageCodec;
+import java.util.BitSet;
 import org.apache.flink.api.common.state.MapState;
 
 /**
@@ -21,22 +22,22 @@ final class KvPageStore {
     }
 
     /** Writes every changed page (and drops pages past a shrunk head); returns how many were written. */
-    int save(KvCache cache, int[] savedSizes) throws Exception {
+    int save(KvCache cache, int[] savedSlots) throws Exception {
         int written = 0;
         for (int l = 0; l < cache.layers(); l++) {
             for (int h = 0; h < cache.kvHeads(); h++) {
                 int index = l * cache.kvHeads() + h;
                 HeadCache head = cache.head(l, h);
-                int firstPage = head.lowestUnsavedSlot() / KvPageCodec.SLOTS_PER_PAGE;
-                int pageCount = KvPageCodec.pages(head.size());
-                for (int p = firstPage; p < pageCount; p++) {
+                int pageCount = KvPageCodec.pages(head.slots());
+                BitSet dirty = head.dirtyPages();
+                for (int p = dirty.nextSetBit(0); p >= 0 && p < pageCount; p = dirty.nextSetBit(p + 1)) {
                     pages.put(pageId(index, p), KvPageCodec.encode(head, p));
                     written++;
                 }
-                for (int p = pageCount; p < KvPageCodec.pages(savedSizes[index]); p++) {
+                for (int p = pageCount; p < KvPageCodec.pages(savedSlots[index]); p++) {
                     pages.remove(pageId(index, p));
                 }
-                savedSizes[index] = head.size();
+                savedSlots[index] = head.slots();
                 head.markSaved();
             }
         }
@@ -44,12 +45,12 @@ final class KvPageStore {
     }
 
     /** Rebuilds a cache from its pages, entries exactly as saved. */
-    void restore(KvCache cache, int[] sizes) throws Exception {
+    void restore(KvCache cache, int[] slots) throws Exception {
         for (int l = 0; l < cache.layers(); l++) {
             for (int h = 0; h < cache.kvHeads(); h++) {
                 int index = l * cache.kvHeads() + h;
                 HeadCache head = cache.head(l, h);
-                for (int p = 0; p < KvPageCodec.pages(sizes[index]); p++) {
+                for (int p = 0; p < KvPageCodec.pages(slots[index]); p++) {
                     byte[] bytes = pages.get(pageId(index, p));
                     if (bytes == null) {
                         throw new IllegalStateException("KV page " + p + " of layer " + l + " head " + h + " is missing from state");

@@ -180,10 +180,16 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
         meta.pending = Arrays.copyOfRange(meta.pending, count, meta.pending.length);
         meta.chunks++;
         meta.nextPosition = cache.nextPosition();
-        if (meta.headSizes.length == 0) {
-            meta.headSizes = new int[cache.layers() * cache.kvHeads()];
+        if (meta.headSlots.length == 0) {
+            meta.headSlots = new int[cache.layers() * cache.kvHeads()];
+            meta.headEntries = new int[cache.layers() * cache.kvHeads()];
         }
-        int written = pages.save(cache, meta.headSizes);
+        for (int l = 0; l < cache.layers(); l++) {
+            for (int h = 0; h < cache.kvHeads(); h++) {
+                meta.headEntries[l * cache.kvHeads() + h] = cache.head(l, h).size();
+            }
+        }
+        int written = pages.save(cache, meta.headSlots);
         live.put(session, cache, meta.chunks);
         ctx.output(Outputs.MEMORY, memoryUpdate(session, meta.lastEventId, meta, written, "ok"));
     }
@@ -269,8 +275,9 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
             return cache;
         }
         cache = model.transformer().newCache(config.cacheDtype);
-        if (meta.headSizes.length > 0) {
-            pages.restore(cache, meta.headSizes);
+        cache.setRopeMode(policy.ropeMode());
+        if (meta.headSlots.length > 0) {
+            pages.restore(cache, meta.headSlots);
             cache.restoreNextPosition(meta.nextPosition);
         }
         live.put(session, cache, meta.chunks);
@@ -279,7 +286,7 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
 
     private static int cacheSize(SessionMeta meta) {
         int max = 0;
-        for (int s : meta.headSizes) {
+        for (int s : meta.headEntries) {
             max = Math.max(max, s);
         }
         return max;
@@ -296,8 +303,8 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
         long entries = 0;
         for (int l = 0; l < layers; l++) {
             int max = 0;
-            for (int h = 0; h < kvHeads && meta.headSizes.length > 0; h++) {
-                int size = meta.headSizes[l * kvHeads + h];
+            for (int h = 0; h < kvHeads && meta.headEntries.length > 0; h++) {
+                int size = meta.headEntries[l * kvHeads + h];
                 max = Math.max(max, size);
                 entries += size;
             }

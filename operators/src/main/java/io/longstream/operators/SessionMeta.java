@@ -7,8 +7,10 @@ package io.longstream.operators;
 public class SessionMeta {
     /** Next original position the cache will hand out. */
     public int nextPosition;
-    /** Entries per (layer, KV head), [layer * kvHeads + head]. */
-    public int[] headSizes = new int[0];
+    /** Slots spanned per (layer, KV head), free ones included: the pages to restore. [layer * kvHeads + head] */
+    public int[] headSlots = new int[0];
+    /** Entries kept per (layer, KV head). */
+    public int[] headEntries = new int[0];
     /** Tokens of the session's stream not yet prefilled, oldest first. */
     public int[] pending = new int[0];
     /** Whether the stream's opening tokens (BOS) were emitted. */
@@ -30,13 +32,14 @@ public class SessionMeta {
 
     /** Whether the session has seen nothing, so its state can be dropped. */
     public boolean isEmpty() {
-        return !started && pending.length == 0 && headSizes.length == 0;
+        return !started && pending.length == 0 && headSlots.length == 0;
     }
 
     /** Back to a session that has seen nothing (RESET, CLOSE). */
     public void clear() {
         nextPosition = 0;
-        headSizes = new int[0];
+        headSlots = new int[0];
+        headEntries = new int[0];
         pending = new int[0];
         started = false;
         previousRole = null;

@@ -70,12 +70,10 @@ final class Attention {
             for (int kvh = h0; kvh < h1; kvh++) {
                 HeadCache head = cache.head(layer, kvh);
                 HeadView view = views[kvh];
-                view.sync(head, rope);
-                int size = head.size();
+                view.sync(head, rope, cache.ropeMode());
+                int size = head.slots();
                 s.ensure(group, view.capacity());
-                for (int j = 0; j < size; j++) {
-                    s.positions[j] = head.position(j);
-                }
+                System.arraycopy(view.positions(), 0, s.positions, 0, size);
                 for (int t = 0; t < n; t++) {
                     int p = positions[t];
                     int lowest = window > 0 ? p - window + 1 : Integer.MIN_VALUE;
@@ -91,7 +89,7 @@ final class Attention {
                     for (int j = lo + 1; j < hi && !gaps; j++) {
                         gaps = !visible(s.positions[j], p, lowest);
                     }
-                    RopeTable.Rotation rot = rope.at(p);
+                    RopeTable.Rotation rot = rope.at(view.ropeIndex(p));
                     int qOff = (t * heads + kvh * group) * headDim;
                     for (int g = 0; g < group; g++) {
                         rope.rotate(q, qOff + g * headDim, rot, scale, s.queries, g * headDim);

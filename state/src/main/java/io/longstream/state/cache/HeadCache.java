@@ -1,23 +1,30 @@
 package io.longstream.state.cache;
 
 import java.util.Arrays;
+import java.util.BitSet;
 
 /**
  * The cache of one (layer, KV head): slots of (original position, key before RoPE, value), stored in
- * the cache dtype. Slots are dense, in append order.
+ * the cache dtype. A policy frees slots; later entries reuse the lowest free slot, so pages stay
+ * slot-stable and only the pages an append or eviction touched need writing again.
  */
 public final class HeadCache {
+    /** The position of a free slot. */
+    public static final int FREE = -1;
+
     private final int headDim;
     private final CacheDtype dtype;
+    /** Slots in use or free below the highest used one; positions[slot] == FREE marks a free slot. */
+    private int slots;
     private int size;
     private int[] positions;
     private float[] keys32;
     private float[] values32;
     private short[] keys16;
     private short[] values16;
+    private final BitSet free = new BitSet();
+    private final BitSet dirtyPages = new BitSet();
     private long revision;
-    /** Lowest slot changed since the cache was last persisted: pages from its page on need writing. */
-    private int lowestUnsaved;
 
     public HeadCache(int headDim, CacheDtype dtype, int initialCapacity) {
         if (headDim < 1) {
@@ -36,8 +43,14 @@ public final class HeadCache {
         }
     }
 
+    /** Entries held (free slots not counted). */
     public int size() {
         return size;
+    }
+
+    /** Slots spanned, free ones included: slot indices run from 0 to this. */
+    public int slots() {
+        return slots;
     }
 
     public int headDim() {
@@ -49,22 +62,32 @@ public final class HeadCache {
     }
 
     /**
-     * Bumped whenever existing slots change (truncation), so views derived from the slots (rotated keys)
-     * know to rebuild rather than extend.
+     * Bumped whenever existing slots change (an eviction, a free slot reused, a rollback), so views
+     * derived from the slots (rotated keys) know to rebuild rather than extend.
      */
     public long revision() {
         return revision;
     }
 
+    /** The slot's original position, or {@link #FREE}. */
     public int position(int slot) {
         checkSlot(slot);
         return positions[slot];
     }
 
-    /** Appends an entry, rounding key and value to the cache dtype; returns its slot. */
+    /** Appends an entry into the lowest free slot (or a new one), rounding key and value to the cache dtype; returns its slot. */
     public int append(int position, float[] key, int keyOffset, float[] value, int valueOffset) {
-        ensureCapacity(size + 1);
-        int slot = size;
+        if (position < 0) {
+            throw new IllegalArgumentException("positions are >= 0, got " + position);
+        }
+        int slot = free.nextSetBit(0);
+        if (slot < 0) {
+            ensureCapacity(slots + 1);
+            slot = slots++;
+        } else {
+            free.clear(slot);
+            revision++;
+        }
         positions[slot] = position;
         int base = slot * headDim;
         if (dtype == CacheDtype.F32) {
@@ -77,23 +100,45 @@ public final class HeadCache {
             }
         }
         size++;
-        lowestUnsaved = Math.min(lowestUnsaved, slot);
+        dirtyPages.set(slot / KvPageCodec.SLOTS_PER_PAGE);
         return slot;
     }
 
-    /** Drops every slot from {@code newSize} on (the scratch overlay of a query is dropped this way). */
-    public void truncate(int newSize) {
-        if (newSize < 0 || newSize > size) {
-            throw new IllegalArgumentException("cannot truncate " + size + " slots to " + newSize);
+    /** Drops the entry in {@code slot}; its slot is reused by a later append. */
+    public void evict(int slot) {
+        checkSlot(slot);
+        if (positions[slot] == FREE) {
+            throw new IllegalArgumentException("slot " + slot + " is already free");
         }
-        if (newSize < size) {
-            size = newSize;
-            revision++;
-            lowestUnsaved = Math.min(lowestUnsaved, newSize);
-        }
+        clear(slot);
+        free.set(slot);
+        size--;
+        revision++;
+        dirtyPages.set(slot / KvPageCodec.SLOTS_PER_PAGE);
     }
 
-    /** Decodes {@code count} keys from {@code slot} into {@code dst} (row-major, headDim per slot). */
+    /** The used slots, ordered by position (oldest first). */
+    public int[] slotsByPosition() {
+        int[] used = new int[size];
+        int n = 0;
+        for (int slot = 0; slot < slots; slot++) {
+            if (positions[slot] != FREE) {
+                used[n++] = slot;
+            }
+        }
+        // positions are unique per head, so sorting (position, slot) pairs by position is total
+        long[] keyed = new long[n];
+        for (int i = 0; i < n; i++) {
+            keyed[i] = ((long) positions[used[i]] << 32) | used[i];
+        }
+        Arrays.sort(keyed);
+        for (int i = 0; i < n; i++) {
+            used[i] = (int) keyed[i];
+        }
+        return used;
+    }
+
+    /** Decodes {@code count} keys from {@code slot} into {@code dst} (row-major, headDim per slot; zeros for free slots). */
     public void readKeys(int slot, int count, float[] dst, int dstOffset) {
         read(keys32, keys16, slot, count, dst, dstOffset);
     }
@@ -102,14 +147,48 @@ public final class HeadCache {
         read(values32, values16, slot, count, dst, dstOffset);
     }
 
-    /** Lowest slot changed since {@link #markSaved()}; {@code size()} when nothing changed. */
-    public int lowestUnsavedSlot() {
-        return Math.min(lowestUnsaved, size);
+    /** Pages changed since {@link #markSaved()}. */
+    public BitSet dirtyPages() {
+        return (BitSet) dirtyPages.clone();
     }
 
     /** Records that every slot is persisted as it is now. */
     public void markSaved() {
-        lowestUnsaved = Integer.MAX_VALUE;
+        dirtyPages.clear();
+    }
+
+    /** Where this head stood, to return to after a scratch overlay. */
+    Mark mark() {
+        return new Mark(slots, (BitSet) free.clone(), (BitSet) dirtyPages.clone());
+    }
+
+    /** Drops every entry appended since {@code mark} (the overlay must only have appended). */
+    void rollback(Mark mark) {
+        for (int slot = 0; slot < slots; slot++) {
+            boolean addedSince = slot >= mark.slots || mark.free.get(slot);
+            if (addedSince && positions[slot] != FREE) {
+                clear(slot);
+                size--;
+            }
+        }
+        slots = mark.slots;
+        free.clear();
+        free.or(mark.free);
+        dirtyPages.clear();
+        dirtyPages.or(mark.dirtyPages);
+        revision++;
+    }
+
+    static final class Mark {
+        final int slots;
+        final BitSet free;
+        final BitSet dirtyPages;
+
+        Mark(int slots, BitSet free, BitSet dirtyPages) {
+            this.slots = slots;
+            this.free = free;
+            this.dirtyPages = dirtyPages;
+        }
     }
 
     // Raw access for the page codec (same package): entries as stored, never re-rounded.
@@ -134,18 +213,40 @@ public final class HeadCache {
         return values16;
     }
 
-    /** Makes room for slots [0, newSize) and declares them present; the codec then fills them. */
-    void resizeForRestore(int newSize) {
-        ensureCapacity(newSize);
-        if (newSize < size) {
-            revision++;
-        }
-        size = newSize;
+    /** Makes room for slots [0, newSlots) before the codec fills slots [from, newSlots). */
+    void resizeForRestore(int newSlots) {
+        ensureCapacity(newSlots);
+        slots = Math.max(slots, newSlots);
+        revision++;
     }
 
-    /** Bytes the entries occupy (positions, keys, values), not counting spare capacity. */
+    /** Rebuilds the count and the free set for slots [from, to) after the codec filled them. */
+    void restored(int from, int to) {
+        for (int slot = from; slot < to; slot++) {
+            if (positions[slot] == FREE) {
+                free.set(slot);
+            } else {
+                free.clear(slot);
+                size++;
+            }
+        }
+    }
+
+    /** Bytes the entries occupy (positions, keys, values), not counting free slots or spare capacity. */
     public long bytes() {
         return (long) size * (Integer.BYTES + 2L * headDim * dtype.bytes());
+    }
+
+    private void clear(int slot) {
+        positions[slot] = FREE;
+        int base = slot * headDim;
+        if (dtype == CacheDtype.F32) {
+            Arrays.fill(keys32, base, base + headDim, 0f);
+            Arrays.fill(values32, base, base + headDim, 0f);
+        } else {
+            Arrays.fill(keys16, base, base + headDim, (short) 0);
+            Arrays.fill(values16, base, base + headDim, (short) 0);
+        }
     }
 
     private void read(float[] data32, short[] data16, int slot, int count, float[] dst, int dstOffset) {
@@ -170,8 +271,8 @@ public final class HeadCache {
     }
 
     private void checkSlot(int slot) {
-        if (slot < 0 || slot >= size) {
-            throw new IndexOutOfBoundsException("slot " + slot + " of " + size);
+        if (slot < 0 || slot >= slots) {
+            throw new IndexOutOfBoundsException("slot " + slot + " of " + slots);
         }
     }
 
@@ -180,7 +281,9 @@ public final class HeadCache {
             return;
         }
         int capacity = Math.max(needed, positions.length * 2);
+        int old = positions.length;
         positions = Arrays.copyOf(positions, capacity);
+        Arrays.fill(positions, old, capacity, FREE);
         if (dtype == CacheDtype.F32) {
             keys32 = Arrays.copyOf(keys32, capacity * headDim);
             values32 = Arrays.copyOf(values32, capacity * headDim);

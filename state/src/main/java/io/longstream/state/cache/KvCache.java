@@ -11,6 +11,7 @@ public final class KvCache {
     private final CacheDtype dtype;
     private final HeadCache[] heads; // [layer * kvHeads + kvHead]
     private int nextPosition;
+    private RopeMode ropeMode = RopeMode.ORIGINAL;
 
     public KvCache(int layers, int kvHeads, int headDim, CacheDtype dtype) {
         if (layers < 1 || kvHeads < 1) {
@@ -46,6 +47,24 @@ public final class KvCache {
         return dtype;
     }
 
+    /** How attention rotates this cache's keys; the session's policy sets it. */
+    public RopeMode ropeMode() {
+        return ropeMode;
+    }
+
+    public void setRopeMode(RopeMode mode) {
+        ropeMode = mode;
+    }
+
+    /** Most entries any (layer, KV head) holds. */
+    public int maxEntries() {
+        int max = 0;
+        for (HeadCache h : heads) {
+            max = Math.max(max, h.size());
+        }
+        return max;
+    }
+
     public int nextPosition() {
         return nextPosition;
     }
@@ -68,17 +87,17 @@ public final class KvCache {
     /** Restores the position counter and every head to an earlier mark (drops a scratch overlay). */
     public void rollback(Mark mark) {
         for (int i = 0; i < heads.length; i++) {
-            heads[i].truncate(mark.sizes[i]);
+            heads[i].rollback(mark.heads[i]);
         }
         nextPosition = mark.nextPosition;
     }
 
     public Mark mark() {
-        int[] sizes = new int[heads.length];
+        HeadCache.Mark[] marks = new HeadCache.Mark[heads.length];
         for (int i = 0; i < heads.length; i++) {
-            sizes[i] = heads[i].size();
+            marks[i] = heads[i].mark();
         }
-        return new Mark(nextPosition, sizes);
+        return new Mark(nextPosition, marks);
     }
 
     public long bytes() {
@@ -92,11 +111,11 @@ public final class KvCache {
     /** Where a cache stood, to return to after attending a scratch overlay. */
     public static final class Mark {
         private final int nextPosition;
-        private final int[] sizes;
+        private final HeadCache.Mark[] heads;
 
-        private Mark(int nextPosition, int[] sizes) {
+        private Mark(int nextPosition, HeadCache.Mark[] heads) {
             this.nextPosition = nextPosition;
-            this.sizes = sizes;
+            this.heads = heads;
         }
     }
 }

@@ -6,13 +6,14 @@ import java.nio.ByteOrder;
 /**
  * Turns one page of a {@link HeadCache} (a fixed run of {@link #SLOTS_PER_PAGE} consecutive slots)
  * into bytes and back, entries exactly as stored (no re-rounding), so a restored session is
- * bit-identical. Layout, little-endian: magic 'K', version 1, dtype ordinal, headDim (u16), slots
- * used n (u16), then n positions (i32), n·headDim keys, n·headDim values in the cache dtype.
+ * bit-identical. Layout, little-endian: magic 'K', version 2, dtype ordinal, headDim (u16), slots
+ * n (u16), then n positions (i32, {@link HeadCache#FREE} for a free slot), n·headDim keys, n·headDim
+ * values in the cache dtype (zeros in free slots).
  */
 public final class KvPageCodec {
     public static final int SLOTS_PER_PAGE = 64;
     private static final byte MAGIC = 'K';
-    private static final byte VERSION = 1;
+    private static final byte VERSION = 2;
     private static final int HEADER = 7;
 
     private KvPageCodec() {
@@ -26,7 +27,7 @@ public final class KvPageCodec {
     /** The bytes of page {@code page} of {@code head} (a page past the end encodes as empty). */
     public static byte[] encode(HeadCache head, int page) {
         int first = page * SLOTS_PER_PAGE;
-        int n = Math.max(0, Math.min(SLOTS_PER_PAGE, head.size() - first));
+        int n = Math.max(0, Math.min(SLOTS_PER_PAGE, head.slots() - first));
         int hd = head.headDim();
         CacheDtype dtype = head.dtype();
         ByteBuffer out = ByteBuffer.allocate(HEADER + n * Integer.BYTES + 2 * n * hd * dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
@@ -43,14 +44,9 @@ public final class KvPageCodec {
         return out.array();
     }
 
-    /** Slots used in an encoded page. */
-    public static int slotsIn(byte[] page) {
-        return header(page).getShort(5) & 0xFFFF;
-    }
-
     /**
      * Writes an encoded page back as page {@code page} of {@code head}, which must already hold every
-     * slot before it (restore pages in order); the head ends at this page's last slot.
+     * slot before it (restore pages in order).
      */
     public static void decode(byte[] bytes, HeadCache head, int page) {
         ByteBuffer in = header(bytes);
@@ -65,7 +61,7 @@ public final class KvPageCodec {
             throw new IllegalArgumentException("corrupt KV page: " + bytes.length + " bytes for " + n + " slots");
         }
         int first = page * SLOTS_PER_PAGE;
-        if (head.size() < first) {
+        if (head.slots() < first) {
             throw new IllegalArgumentException("page " + page + " restored before the pages preceding it");
         }
         head.resizeForRestore(first + n);
@@ -79,6 +75,7 @@ public final class KvPageCodec {
         } else {
             in.slice().order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().get(head.keys16(), first * hd, n * hd).get(head.values16(), first * hd, n * hd);
         }
+        head.restored(first, first + n);
     }
 
     private static ByteBuffer header(byte[] bytes) {

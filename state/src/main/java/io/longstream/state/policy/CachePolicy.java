@@ -1,6 +1,7 @@
 package io.longstream.state.policy;
 
 import io.longstream.state.cache.KvCache;
+import io.longstream.state.cache.RopeMode;
 
 /**
  * Decides what a session's KV cache keeps (kv-policies.md): the effective chunk c*, which new
@@ -21,6 +22,9 @@ public interface CachePolicy {
      * holding {@code size}, or null when they can.
      */
     String refusal(int size, int incoming);
+
+    /** How attention rotates the keys this policy keeps. */
+    RopeMode ropeMode();
 
     /** Runs after every prefill chunk: drops what the policy does not keep; returns the entries evicted. */
     long compact(KvCache cache);

@@ -1,6 +1,7 @@
 package io.longstream.state.policy;
 
 import io.longstream.state.cache.KvCache;
+import io.longstream.state.cache.RopeMode;
 
 /** {@code full} (kv-policies §2): keeps everything; with a budget, refuses what would pass it. */
 public final class FullPolicy implements CachePolicy {
@@ -34,6 +35,11 @@ public final class FullPolicy implements CachePolicy {
         return budget > 0 && peak > budget
                 ? "budget exceeded: the full policy would hold " + peak + " entries per layer and KV head, the budget is " + budget
                 : null;
+    }
+
+    @Override
+    public RopeMode ropeMode() {
+        return RopeMode.ORIGINAL;
     }
 
     @Override

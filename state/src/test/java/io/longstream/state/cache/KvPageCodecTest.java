@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.BitSet;
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -13,27 +14,53 @@ class KvPageCodecTest {
 
     @ParameterizedTest
     @EnumSource(CacheDtype.class)
-    void pagesRoundTripEveryStoredBit(CacheDtype dtype) {
+    void pagesRoundTripEveryStoredBitAndEveryFreeSlot(CacheDtype dtype) {
         HeadCache original = randomHead(dtype, 150, 7);
+        for (int slot : new int[] {0, 5, 64, 100, 149}) {
+            original.evict(slot);
+        }
         HeadCache restored = new HeadCache(HEAD_DIM, dtype, 1);
-        for (int page = 0; page < KvPageCodec.pages(original.size()); page++) {
+        for (int page = 0; page < KvPageCodec.pages(original.slots()); page++) {
             KvPageCodec.decode(KvPageCodec.encode(original, page), restored, page);
         }
         assertSameEntries(original, restored);
+        assertEquals(145, restored.size());
+        float[] k = new float[HEAD_DIM];
+        assertEquals(original.append(1000, k, 0, k, 0), restored.append(1000, k, 0, k, 0), "the same free slot is reused");
     }
 
     @ParameterizedTest
     @EnumSource(CacheDtype.class)
-    void onlyPagesFromTheLowestChangedSlotNeedWriting(CacheDtype dtype) {
+    void onlyPagesAnAppendOrEvictionTouchedNeedWriting(CacheDtype dtype) {
         HeadCache head = randomHead(dtype, 130, 3);
         head.markSaved();
-        assertEquals(130, head.lowestUnsavedSlot(), "nothing changed since the save");
+        assertEquals(new BitSet(), head.dirtyPages(), "nothing changed since the save");
         float[] k = new float[HEAD_DIM];
-        head.append(130, k, 0, k, 0);
-        assertEquals(2, head.lowestUnsavedSlot() / KvPageCodec.SLOTS_PER_PAGE, "only the third page changed");
+        head.append(500, k, 0, k, 0);
+        assertEquals(BitSet.valueOf(new long[] {0b100}), head.dirtyPages(), "only the third page changed");
         head.markSaved();
-        head.truncate(100);
-        assertEquals(1, head.lowestUnsavedSlot() / KvPageCodec.SLOTS_PER_PAGE, "a truncation rewrites the page it cuts");
+        head.evict(70);
+        assertEquals(BitSet.valueOf(new long[] {0b10}), head.dirtyPages(), "an eviction rewrites its page");
+        head.markSaved();
+        assertEquals(70, head.append(501, k, 0, k, 0), "the freed slot is reused");
+        assertEquals(BitSet.valueOf(new long[] {0b10}), head.dirtyPages());
+    }
+
+    @ParameterizedTest
+    @EnumSource(CacheDtype.class)
+    void aRollbackRestoresSlotsFreeSetAndDirtyPages(CacheDtype dtype) {
+        HeadCache head = randomHead(dtype, 70, 5);
+        head.evict(3);
+        head.markSaved();
+        HeadCache before = copy(head);
+        HeadCache.Mark mark = head.mark();
+        float[] k = new float[HEAD_DIM];
+        head.append(900, k, 0, k, 0);
+        head.append(901, k, 0, k, 0);
+        head.rollback(mark);
+        assertSameEntries(before, head);
+        assertEquals(new BitSet(), head.dirtyPages());
+        assertEquals(3, head.append(902, k, 0, k, 0), "the free slot is free again");
     }
 
     @ParameterizedTest
@@ -61,18 +88,27 @@ class KvPageCodecTest {
         return head;
     }
 
+    private static HeadCache copy(HeadCache head) {
+        HeadCache c = new HeadCache(HEAD_DIM, head.dtype(), 1);
+        for (int page = 0; page < KvPageCodec.pages(head.slots()); page++) {
+            KvPageCodec.decode(KvPageCodec.encode(head, page), c, page);
+        }
+        return c;
+    }
+
     private static void assertSameEntries(HeadCache a, HeadCache b) {
         assertEquals(a.size(), b.size());
-        float[] x = new float[a.size() * HEAD_DIM];
-        float[] y = new float[b.size() * HEAD_DIM];
-        for (int slot = 0; slot < a.size(); slot++) {
+        assertEquals(a.slots(), b.slots());
+        float[] x = new float[a.slots() * HEAD_DIM];
+        float[] y = new float[b.slots() * HEAD_DIM];
+        for (int slot = 0; slot < a.slots(); slot++) {
             assertEquals(a.position(slot), b.position(slot));
         }
-        a.readKeys(0, a.size(), x, 0);
-        b.readKeys(0, b.size(), y, 0);
+        a.readKeys(0, a.slots(), x, 0);
+        b.readKeys(0, b.slots(), y, 0);
         assertArrayEquals(x, y);
-        a.readValues(0, a.size(), x, 0);
-        b.readValues(0, b.size(), y, 0);
+        a.readValues(0, a.slots(), x, 0);
+        b.readValues(0, b.slots(), y, 0);
         assertArrayEquals(x, y);
     }
 }
