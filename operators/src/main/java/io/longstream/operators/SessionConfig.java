@@ -35,7 +35,6 @@ public final class SessionConfig implements Serializable {
         this.chunk = chunk;
         this.policySpec = policySpec;
         this.budget = budget;
-        policy();
         this.cacheDtype = cacheDtype;
         this.liveCacheBytes = liveCacheBytes;
         this.modelName = Paths.get(modelDir).getFileName().toString();
@@ -43,9 +42,9 @@ public final class SessionConfig implements Serializable {
 
     public static final long DEFAULT_LIVE_CACHE_BYTES = 256L << 20;
 
-    /** A fresh policy instance; building it checks the spec, so a bad one fails when the job is built. */
-    CachePolicy policy() {
-        return CachePolicies.parse(policySpec, budget);
+    /** A fresh instance of the policy {@code spec} (the job's budget unless the spec sets one) for a model of {@code layers}. */
+    public CachePolicy policy(String spec, int layers) {
+        return CachePolicies.parse(spec, budget, layers, chunk);
     }
 
     private static void require(boolean ok, String name, int value) {

@@ -50,6 +50,8 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
     private transient Model model;
     private transient TokenStream tokenStream;
     private transient LiveCaches live;
+    private transient int layers;
+    /** The policy of the session the current step works on. */
     private transient CachePolicy policy;
 
     public SessionInferenceFunction(SessionConfig config) {
@@ -66,7 +68,7 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
         model = SharedModels.get(Paths.get(config.modelDir), config.threads);
         tokenStream = new TokenStream(model.tokenizer(), ChatTemplate.load(model.dir()), model.config().bosTokenId);
         live = new LiveCaches(config.liveCacheBytes);
-        policy = config.policy();
+        layers = model.config().layers;
     }
 
     @Override
@@ -90,7 +92,9 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
         }
         List<SourcedEvent> queue = new ArrayList<>();
         waiting.get().forEach(queue::add);
-        int chunk = policy.effectiveChunk(config.chunk);
+        policy = config.policy(meta.policySpec != null ? meta.policySpec : config.policySpec, layers);
+        policy.restore(meta.policyState);
+        int chunk = policy.chunk();
         boolean more;
         if (meta.pending.length >= chunk) {
             prefill(session, meta, chunk, ctx);
@@ -175,9 +179,14 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
     private void prefill(String session, SessionMeta meta, int count, Context ctx) throws Exception {
         KvCache cache = cacheOf(session, meta);
         model.transformer().forward(Arrays.copyOf(meta.pending, count), cache, false);
-        long evicted = policy.compact(cache);
-        meta.evictions += evicted;
         meta.pending = Arrays.copyOfRange(meta.pending, count, meta.pending.length);
+        compactAndSave(session, meta, cache, ctx, "ok");
+    }
+
+    /** Lets the policy compact the cache, writes the pages that changed, and says so on the memory topic. */
+    private void compactAndSave(String session, SessionMeta meta, KvCache cache, Context ctx, String status) throws Exception {
+        meta.evictions += policy.compact(cache);
+        meta.policyState = policy.state();
         meta.chunks++;
         meta.nextPosition = cache.nextPosition();
         if (meta.headSlots.length == 0) {
@@ -191,7 +200,7 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
         }
         int written = pages.save(cache, meta.headSlots);
         live.put(session, cache, meta.chunks);
-        ctx.output(Outputs.MEMORY, memoryUpdate(session, meta.lastEventId, meta, written, "ok"));
+        ctx.output(Outputs.MEMORY, memoryUpdate(session, meta.lastEventId, meta, written, status));
     }
 
     private void answer(String session, SessionMeta meta, SourcedEvent sourced, Query query, int chunk, Context ctx,
@@ -254,8 +263,7 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
     private void control(String session, SessionMeta meta, SourcedEvent sourced, Control control, Context ctx) throws Exception {
         ControlAction action = control.getAction();
         if (action == ControlAction.SET_POLICY) {
-            ctx.output(Outputs.REJECTS, sourced.rejected("SET_POLICY " + control.getPolicySpec()
-                    + " is not supported: this job runs the full policy"));
+            setPolicy(session, meta, sourced, control.getPolicySpec(), ctx);
             return;
         }
         if (action == ControlAction.CLOSE && !meta.started) {
@@ -265,13 +273,35 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
         pages.clear();
         live.remove(session);
         meta.clear();
+        policy = config.policy(config.policySpec, layers);
         ctx.output(Outputs.MEMORY, memoryUpdate(session, sourced.event.getEventId(), meta, 0,
                 action == ControlAction.RESET ? "reset" : "closed"));
+    }
+
+    /** The session's policy from now on; the cache is compacted to the new policy's target at once, so the bound holds. */
+    private void setPolicy(String session, SessionMeta meta, SourcedEvent sourced, String spec, Context ctx) throws Exception {
+        CachePolicy next;
+        try {
+            next = config.policy(spec, layers);
+        } catch (IllegalArgumentException e) {
+            ctx.output(Outputs.REJECTS, sourced.rejected("SET_POLICY " + spec + ": " + e.getMessage()));
+            return;
+        }
+        policy = next;
+        meta.policySpec = next.spec();
+        meta.policyState = next.state();
+        meta.lastEventId = sourced.event.getEventId();
+        if (meta.headSlots.length > 0) {
+            compactAndSave(session, meta, cacheOf(session, meta), ctx, "policy " + next.spec());
+        } else {
+            ctx.output(Outputs.MEMORY, memoryUpdate(session, meta.lastEventId, meta, 0, "policy " + next.spec()));
+        }
     }
 
     private KvCache cacheOf(String session, SessionMeta meta) throws Exception {
         KvCache cache = live.get(session, meta.chunks);
         if (cache != null) {
+            cache.setRopeMode(policy.ropeMode());
             return cache;
         }
         cache = model.transformer().newCache(config.cacheDtype);

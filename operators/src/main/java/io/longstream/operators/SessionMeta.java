@@ -22,6 +22,10 @@ public class SessionMeta {
     public long tokensIngested;
     /** The last event taken into the stream, named by memory updates. */
     public String lastEventId;
+    /** The session's own policy (SET_POLICY), null for the job's. */
+    public String policySpec;
+    /** What the policy remembers between chunks (lacache: its cursor). */
+    public long[] policyState = new long[0];
     /** Entries the policy evicted so far, summed over (layer, KV head). */
     public long evictions;
     /** Prefill chunks run: identifies the cache's state, so a live copy can be checked against it. */
@@ -48,5 +52,7 @@ public class SessionMeta {
         tokensIngested = 0;
         chunks = 0;
         evictions = 0;
+        policySpec = null;
+        policyState = new long[0];
     }
 }

@@ -1,6 +1,7 @@
 package io.longstream.jobs.pipeline;
 
 import io.longstream.inference.ChunkedPrefill;
+import io.longstream.inference.model.ModelConfig;
 import io.longstream.operators.EventLimits;
 import io.longstream.operators.SessionConfig;
 import io.longstream.state.cache.CacheDtype;
@@ -43,7 +44,8 @@ public final class PipelineSettings {
         require(maxParallelism >= parallelism, "max parallelism " + maxParallelism + " is below the parallelism " + parallelism);
         require(!checkpointInterval.isNegative() && !checkpointInterval.isZero(),
                 "checkpoint interval must be positive, got " + checkpointInterval);
-        sessionConfig();
+        // the policy's spec and budget are checked against the model now, not at the first session
+        sessionConfig().policy(policy, ModelConfig.read(modelDir).layers);
         return this;
     }
 

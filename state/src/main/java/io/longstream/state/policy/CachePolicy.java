@@ -5,7 +5,8 @@ import io.longstream.state.cache.RopeMode;
 
 /**
  * Decides what a session's KV cache keeps (kv-policies.md): the effective chunk c*, which new
- * entries a budget refuses, and what stays after each prefill chunk. Testable without a model.
+ * entries a budget refuses, and what stays after each prefill chunk. One instance per session;
+ * testable without a model.
  */
 public interface CachePolicy {
     /** The policy and its parameters, as a user writes them: {@code NAME[:key=value,...]}. */
@@ -14,8 +15,8 @@ public interface CachePolicy {
     /** Most entries per (layer, KV head), the chunk being attended included; 0 = unbounded. */
     int budget();
 
-    /** c*: the prefill chunk this policy runs with, given the configured chunk C. */
-    int effectiveChunk(int configuredChunk);
+    /** c*: the prefill chunk this policy runs with; a query and its answer must fit in it too. */
+    int chunk();
 
     /**
      * Why {@code incoming} more entries per (layer, KV head) cannot be attended on top of a cache
@@ -28,4 +29,16 @@ public interface CachePolicy {
 
     /** Runs after every prefill chunk: drops what the policy does not keep; returns the entries evicted. */
     long compact(KvCache cache);
+
+    /** What the policy remembers between chunks, persisted with the session; empty for most policies. */
+    default long[] state() {
+        return new long[0];
+    }
+
+    /** Takes back what {@link #state()} returned before a restore. */
+    default void restore(long[] state) {
+        if (state.length != 0) {
+            throw new IllegalArgumentException(spec() + " keeps no state, got " + state.length + " values");
+        }
+    }
 }

@@ -3,15 +3,17 @@ package io.longstream.state.policy;
 import io.longstream.state.cache.KvCache;
 import io.longstream.state.cache.RopeMode;
 
-/** {@code full} (kv-policies §2): keeps everything; with a budget, refuses what would pass it. */
+/** {@code full} (kv-policies §2): keeps everything, c* = C; with a budget, refuses what would pass it. */
 public final class FullPolicy implements CachePolicy {
     private final int budget;
+    private final int chunk;
 
-    public FullPolicy(int budget) {
+    public FullPolicy(int budget, int configuredChunk) {
         if (budget < 0) {
             throw new IllegalArgumentException("full: budget must be >= 0 (0 = unbounded), got " + budget);
         }
         this.budget = budget;
+        this.chunk = configuredChunk;
     }
 
     @Override
@@ -25,8 +27,8 @@ public final class FullPolicy implements CachePolicy {
     }
 
     @Override
-    public int effectiveChunk(int configuredChunk) {
-        return configuredChunk;
+    public int chunk() {
+        return chunk;
     }
 
     @Override

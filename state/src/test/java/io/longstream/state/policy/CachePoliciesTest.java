@@ -5,28 +5,29 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.longstream.state.cache.CacheDtype;
+import io.longstream.state.cache.HeadCache;
 import io.longstream.state.cache.KvCache;
+import io.longstream.state.cache.RopeMode;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class CachePoliciesTest {
     @Test
     void fullKeepsEverythingWithTheConfiguredChunk() {
-        CachePolicy full = CachePolicies.parse("full", 0);
+        CachePolicy full = CachePolicies.parse("full", 0, 2, 512);
         assertEquals("full", full.spec());
-        assertEquals(512, full.effectiveChunk(512));
+        assertEquals(512, full.chunk());
+        assertEquals(RopeMode.ORIGINAL, full.ropeMode());
         assertNull(full.refusal(1_000_000, 1_000_000), "no budget, no refusal");
-        KvCache cache = new KvCache(1, 1, 2, CacheDtype.F32);
-        cache.claimPositions(3);
-        for (int p = 0; p < 3; p++) {
-            cache.head(0, 0).append(p, new float[] {p, p}, 0, new float[] {p, p}, 0);
-        }
+        KvCache cache = filled(2, 3);
         assertEquals(0, full.compact(cache));
         assertEquals(3, cache.head(0, 0).size());
     }
 
     @Test
     void fullWithABudgetRefusesWhatWouldPassIt() {
-        CachePolicy full = CachePolicies.parse("full", 100);
+        CachePolicy full = CachePolicies.parse("full", 100, 2, 512);
         assertEquals("full:budget=100", full.spec());
         assertNull(full.refusal(60, 40), "exactly the budget fits");
         assertEquals("budget exceeded: the full policy would hold 101 entries per layer and KV head, the budget is 100",
@@ -34,14 +35,90 @@ class CachePoliciesTest {
     }
 
     @Test
+    void sinksKeepTheFirstStartAndTheMostRecentUpToTheTarget() {
+        CachePolicy sinks = CachePolicies.parse("sinks", 20, 2, 512);
+        assertEquals(10, sinks.chunk(), "c* = min(C, floor(B/2))");
+        assertEquals(RopeMode.RANK, sinks.ropeMode());
+        KvCache cache = filled(2, 25);
+        assertEquals(2 * 2 * 15, sinks.compact(cache));
+        assertEquals(List.of(0, 1, 2, 3, 19, 20, 21, 22, 23, 24), positions(cache.head(1, 1)), "T = 20 - 10 = 10");
+    }
+
+    @Test
+    void windowKeepsOnlyTheMostRecent() {
+        CachePolicy window = CachePolicies.parse("window", 8, 2, 3);
+        assertEquals(3, window.chunk());
+        KvCache cache = filled(2, 9);
+        window.compact(cache);
+        assertEquals(List.of(4, 5, 6, 7, 8), positions(cache.head(0, 0)), "T = 8 - 3");
+    }
+
+    @Test
+    void lacacheBuildsALadderAcrossLayersAndThinsItWhenFull() {
+        // L = 4: S = 2, O = 0 ⇒ G = 2, A = 1, R = 1; phase φ(l) = l mod 2
+        CachePolicy lacache = CachePolicies.parse("lacache:start=1", 16, 4, 4);
+        assertEquals("lacache:span=2,overlap=0,start=1,budget=16", lacache.spec());
+        // c* = largest c <= 4 with floor((16 - c - 1 - 4)/1)*1 >= c
+        assertEquals(4, lacache.chunk());
+        KvCache cache = filled(4, 16);
+        lacache.compact(cache);
+        // n = 16, T = 12, need 4: four groups of two from the cursor (1); even layers keep the first of each pair
+        assertEquals(List.of(0, 1, 3, 5, 7, 9, 10, 11, 12, 13, 14, 15), positions(cache.head(0, 0)));
+        assertEquals(List.of(0, 2, 4, 6, 8, 9, 10, 11, 12, 13, 14, 15), positions(cache.head(1, 0)));
+        assertEquals(positions(cache.head(0, 0)), positions(cache.head(2, 1)), "all heads of a layer keep the same positions");
+        assertEquals(5L, lacache.state()[0], "the cursor moved past the thinned groups");
+    }
+
+    @Test
+    void configurationsTheSpecRefusesAreRefusedNamingTheirParameters() {
+        assertEquals("lacache needs 0 <= overlap < span < layers and start >= 0, got overlap O=0, span S=4, layers L=4, start=4",
+                assertThrows(IllegalArgumentException.class, () -> CachePolicies.parse("lacache:span=4", 64, 4, 16)).getMessage());
+        assertEquals("lacache: no chunk fits budget B=9 with S=2, O=0, L=4 and start 4 (needs floor((B - c - start - L)/A)*R >= c for some c >= 1)",
+                assertThrows(IllegalArgumentException.class, () -> CachePolicies.parse("lacache", 9, 4, 16)).getMessage());
+        assertEquals("sinks:start=4,budget=8 with chunk 4 keeps T = B - c* = 4 entries, which leaves no room past the 4 sinks: raise the budget",
+                assertThrows(IllegalArgumentException.class, () -> CachePolicies.parse("sinks", 8, 2, 16)).getMessage());
+        assertEquals("window needs a budget (--budget B) of at least 2 entries, got 0",
+                assertThrows(IllegalArgumentException.class, () -> CachePolicies.parse("window", 0, 2, 16)).getMessage());
+    }
+
+    @Test
     void aBadSpecFailsNamingWhatIsWrong() {
-        assertEquals("unknown cache policy 'ladder' in 'ladder:x=1' (known: full)",
-                assertThrows(IllegalArgumentException.class, () -> CachePolicies.parse("ladder:x=1", 10)).getMessage());
-        assertEquals("policy full takes no parameters, got [start]",
-                assertThrows(IllegalArgumentException.class, () -> CachePolicies.parse("full:start=4", 10)).getMessage());
-        assertEquals("policy parameter 'start' in 'full:start' is not key=value",
-                assertThrows(IllegalArgumentException.class, () -> CachePolicies.parse("full:start", 10)).getMessage());
+        assertEquals("unknown cache policy 'ladder' in 'ladder:x=1' (known: full, window, sinks, lacache)",
+                assertThrows(IllegalArgumentException.class, () -> CachePolicies.parse("ladder:x=1", 10, 2, 16)).getMessage());
+        assertEquals("policy full has no parameter [start] (in 'full:start=4')",
+                assertThrows(IllegalArgumentException.class, () -> CachePolicies.parse("full:start=4", 10, 2, 16)).getMessage());
+        assertEquals("policy parameter 'start' in 'sinks:start' is not key=value",
+                assertThrows(IllegalArgumentException.class, () -> CachePolicies.parse("sinks:start", 10, 2, 16)).getMessage());
+        assertEquals("policy parameter start in 'sinks:start=x' must be an integer, got 'x'",
+                assertThrows(IllegalArgumentException.class, () -> CachePolicies.parse("sinks:start=x", 10, 2, 16)).getMessage());
         assertEquals("full: budget must be >= 0 (0 = unbounded), got -1",
-                assertThrows(IllegalArgumentException.class, () -> CachePolicies.parse("full", -1)).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> CachePolicies.parse("full", -1, 2, 16)).getMessage());
+    }
+
+    @Test
+    void aBudgetInTheSpecOverridesTheJobsBudget() {
+        assertEquals("sinks:start=2,budget=64", CachePolicies.parse("sinks:start=2,budget=64", 1000, 2, 16).spec());
+    }
+
+    /** A cache of {@code layers} layers and 2 KV heads holding positions 0..n-1. */
+    private static KvCache filled(int layers, int n) {
+        KvCache cache = new KvCache(layers, 2, 2, CacheDtype.F32);
+        cache.claimPositions(n);
+        for (int p = 0; p < n; p++) {
+            for (int l = 0; l < layers; l++) {
+                for (int h = 0; h < 2; h++) {
+                    cache.head(l, h).append(p, new float[] {p, p}, 0, new float[] {p, p}, 0);
+                }
+            }
+        }
+        return cache;
+    }
+
+    private static List<Integer> positions(HeadCache head) {
+        List<Integer> out = new ArrayList<>();
+        for (int slot : head.slotsByPosition()) {
+            out.add(head.position(slot));
+        }
+        return out;
     }
 }
