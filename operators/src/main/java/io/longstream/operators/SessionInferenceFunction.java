@@ -93,7 +93,9 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
         List<SourcedEvent> queue = new ArrayList<>();
         waiting.get().forEach(queue::add);
         policy = config.policy(meta.policySpec != null ? meta.policySpec : config.policySpec, layers);
-        policy.restore(meta.policyState);
+        if (meta.policyState.length > 0) {
+            policy.restore(meta.policyState);
+        }
         int chunk = policy.chunk();
         boolean more;
         if (meta.pending.length >= chunk) {
