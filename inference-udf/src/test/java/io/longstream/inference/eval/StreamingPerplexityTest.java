@@ -1,0 +1,85 @@
+package io.longstream.inference.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.longstream.inference.Fixtures;
+import io.longstream.inference.Model;
+import io.longstream.state.cache.CacheDtype;
+import io.longstream.state.cache.KvCache;
+import io.longstream.state.policy.CachePolicies;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class StreamingPerplexityTest {
+    private static int[] randomIds(int n, int vocab, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = r.nextInt(vocab);
+        }
+        return ids;
+    }
+
+    /** The NLL computed directly: one forward pass over each stream with every position's logits. */
+    private static double directNll(Model model, List<int[]> streams) {
+        double sum = 0;
+        long count = 0;
+        int vocab = model.config().vocab;
+        for (int[] ids : streams) {
+            KvCache cache = model.transformer().newCache(CacheDtype.F32);
+            float[] logits = model.transformer().forward(Arrays.copyOf(ids, ids.length - 1), cache, true);
+            for (int t = 0; t + 1 < ids.length; t++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (int v = 0; v < vocab; v++) {
+                    max = Math.max(max, logits[t * vocab + v]);
+                }
+                double z = 0;
+                for (int v = 0; v < vocab; v++) {
+                    z += Math.exp(logits[t * vocab + v] - max);
+                }
+                sum += Math.log(z) + max - logits[t * vocab + ids[t + 1]];
+                count++;
+            }
+        }
+        return sum / count;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama-tiny-f32", "llama3-tiny-bf16", "qwen2-tiny-bf16", "mistral-tiny-swa-f32"})
+    void tokenByTokenWithTheFullCacheEqualsADirectComputation(String name) {
+        try (Model model = Model.load(Fixtures.model(name), 1)) {
+            int vocab = model.config().vocab;
+            List<int[]> streams = List.of(randomIds(90, vocab, 1), randomIds(40, vocab, 2));
+            StreamingPerplexity.Result r = new StreamingPerplexity(model.transformer(), CacheDtype.F32)
+                    .run(streams, () -> CachePolicies.parse("full", 0, model.config().layers, 1));
+            assertEquals(128, r.tokens);
+            assertEquals(directNll(model, streams), r.nll, 1e-9);
+            assertEquals(Math.exp(r.nll), r.ppl, 1e-9);
+            assertEquals(89, r.maxCacheEntries, "the longest stream's last step attends to 89 entries");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sinks", "window", "lacache"})
+    void anEvictingPolicyAttendsToAtMostTheBudgetAndOnlyDepartsFromFullOnceItEvicts(String policy) {
+        try (Model model = Model.load(Fixtures.model("llama-tiny-f32"), 1)) {
+            int layers = model.config().layers;
+            StreamingPerplexity ppl = new StreamingPerplexity(model.transformer(), CacheDtype.F32);
+            List<int[]> shortStream = List.of(randomIds(30, 384, 3));
+            List<int[]> longStream = List.of(randomIds(200, 384, 3));
+            double fullShort = ppl.run(shortStream, () -> CachePolicies.parse("full", 0, layers, 1)).nll;
+            double fullLong = ppl.run(longStream, () -> CachePolicies.parse("full", 0, layers, 1)).nll;
+            StreamingPerplexity.Result bounded = ppl.run(longStream, () -> CachePolicies.parse(policy, 48, layers, 1));
+            assertEquals(48, bounded.maxCacheEntries, "token by token: the budget, itself included");
+            assertNotEquals(fullLong, bounded.nll, "evicting changes what the model sees");
+            assertTrue(Double.isFinite(bounded.nll));
+            // 30 tokens never reach T = 47: nothing is evicted, ranks equal positions, the same bits as full
+            assertEquals(fullShort, ppl.run(shortStream, () -> CachePolicies.parse(policy, 48, layers, 1)).nll);
+        }
+    }
+}

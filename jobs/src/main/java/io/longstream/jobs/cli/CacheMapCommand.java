@@ -1,0 +1,93 @@
+package io.longstream.jobs.cli;
+
+import io.longstream.inference.Model;
+import io.longstream.inference.eval.CacheOccupancy;
+import io.longstream.inference.text.TokenStream;
+import io.longstream.state.cache.CacheDtype;
+import io.longstream.state.policy.CachePolicy;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import javax.imageio.ImageIO;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Which original positions each layer keeps after ingesting a text, as text and as a PNG. */
+@Command(name = "cache-map", mixinStandardHelpOptions = true,
+        description = "Ingest a text under a cache policy and show, per layer, which original positions the cache holds.")
+final class CacheMapCommand implements Callable<Integer> {
+    private static final int ROW_PIXELS = 12;
+    private static final int MAX_WIDTH = 2048;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model folder")
+    Path model;
+
+    @Option(names = "--text-file", required = true, paramLabel = "F", description = "the text to ingest (as one document)")
+    Path textFile;
+
+    @Option(names = "--policy", paramLabel = "NAME[:k=v,...]", description = "KV cache policy (default: ${DEFAULT-VALUE})")
+    String policy = "full";
+
+    @Option(names = "--budget", paramLabel = "B", description = "most cache entries per layer and KV head (default: ${DEFAULT-VALUE} = unbounded)")
+    int budget;
+
+    @Option(names = "--chunk", paramLabel = "N", description = "prefill chunk C (default: ${DEFAULT-VALUE})")
+    int chunk = 512;
+
+    @Option(names = "--png", paramLabel = "FILE", description = "where the picture goes (default: ${DEFAULT-VALUE})")
+    Path png = Path.of("cache-map.png");
+
+    @Option(names = "--threads", paramLabel = "N", description = "CPU worker threads (default: all cores)")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Override
+    public Integer call() throws IOException {
+        if (chunk < 1) {
+            throw new IllegalArgumentException("--chunk must be >= 1, got " + chunk);
+        }
+        try (Model m = Model.load(model, threads)) {
+            CachePolicy p = new PolicyFactory(policy, budget, m.config().layers, chunk).create();
+            TokenStream stream = new TokenStream(m.tokenizer(), Optional.empty(), m.config().bosTokenId);
+            int[] opening = stream.start();
+            int[] body = stream.document(Files.readString(textFile, StandardCharsets.UTF_8));
+            int[] tokens = new int[opening.length + body.length];
+            System.arraycopy(opening, 0, tokens, 0, opening.length);
+            System.arraycopy(body, 0, tokens, opening.length, body.length);
+            int[][] kept = CacheOccupancy.after(m.transformer(), CacheDtype.BF16, p, tokens);
+            System.out.println("policy " + p.spec() + ", " + tokens.length + " tokens ingested, chunk " + p.chunk());
+            for (int l = 0; l < kept.length; l++) {
+                System.out.println("layer " + l + ": " + kept[l].length + " entries: " + CacheOccupancy.ranges(kept[l]));
+            }
+            ImageIO.write(picture(kept, tokens.length), "png", png.toFile());
+            System.out.println("wrote " + png);
+        }
+        return 0;
+    }
+
+    /** Layers top to bottom, positions left to right; a kept position is dark. Wide streams are binned. */
+    static BufferedImage picture(int[][] kept, int positions) {
+        int width = Math.max(1, Math.min(positions, MAX_WIDTH));
+        BufferedImage image = new BufferedImage(width, kept.length * ROW_PIXELS, BufferedImage.TYPE_INT_RGB);
+        for (int l = 0; l < kept.length; l++) {
+            int[] count = new int[width];
+            for (int p : kept[l]) {
+                count[(int) ((long) p * width / positions)]++;
+            }
+            for (int x = 0; x < width; x++) {
+                int binStart = (int) ((long) x * positions / width);
+                int binEnd = (int) ((long) (x + 1) * positions / width);
+                double share = count[x] / (double) Math.max(1, binEnd - binStart);
+                int shade = 235 - (int) Math.round(205 * share);
+                int rgb = (shade << 16) | (shade << 8) | Math.min(255, shade + 20);
+                for (int y = 0; y < ROW_PIXELS - 1; y++) {
+                    image.setRGB(x, l * ROW_PIXELS + y, rgb);
+                }
+            }
+        }
+        return image;
+    }
+}

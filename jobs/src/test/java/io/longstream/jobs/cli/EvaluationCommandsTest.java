@@ -1,0 +1,90 @@
+package io.longstream.jobs.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.longstream.inference.Fixtures;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code perplexity} and {@code cache-map}, through the CLI. */
+class EvaluationCommandsTest {
+    private static final String MODEL = Fixtures.model("llama-tiny-f32").toString();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void perplexityPrintsOneJsonObjectWithTheBoundItKept() throws Exception {
+        Path ids = dir.resolve("ids.txt");
+        StringBuilder line = new StringBuilder();
+        for (int i = 0; i < 120; i++) {
+            line.append(i == 0 ? "" : (i % 2 == 0 ? "," : " ")).append((i * 31 + 7) % 384);
+        }
+        Files.writeString(ids, line + "\n\n" + "5 6 7 8\n");
+        Result r = run("perplexity", "--model", MODEL, "--ids-file", ids.toString(), "--policy", "sinks", "--budget", "32");
+        assertEquals(0, r.exit, r.err);
+        JsonNode json = new ObjectMapper().readTree(r.out);
+        assertEquals(119 + 3, json.get("tokens").asInt());
+        assertEquals(32, json.get("max_cache_entries").asInt());
+        assertEquals(Math.exp(json.get("nll").asDouble()), json.get("ppl").asDouble(), 1e-3 * json.get("ppl").asDouble());
+    }
+
+    @Test
+    void perplexityNamesTheLineOfABadId() throws Exception {
+        Path ids = dir.resolve("bad.txt");
+        Files.writeString(ids, "1,2,3\n4,x,6\n");
+        Result r = run("perplexity", "--model", MODEL, "--ids-file", ids.toString());
+        assertEquals(2, r.exit);
+        assertEquals("error: " + ids + " line 2: 'x' is not a token id", r.err.trim());
+    }
+
+    @Test
+    void cacheMapListsEveryLayersPositionsAndDrawsThem() throws Exception {
+        Path text = dir.resolve("text.txt");
+        Files.writeString(text, "The harbor log keeps a record of every ship. ".repeat(20));
+        Path png = dir.resolve("map.png");
+        Result r = run("cache-map", "--model", MODEL, "--text-file", text.toString(), "--policy", "sinks:start=4", "--budget", "64",
+                "--chunk", "16", "--png", png.toString());
+        assertEquals(0, r.exit, r.err);
+        String[] lines = r.out.split("\n");
+        assertTrue(lines[0].startsWith("policy sinks:start=4,budget=64, "), lines[0]);
+        // T = 64 - 16 = 48: four sinks and the 44 newest positions
+        assertTrue(lines[1].matches("layer 0: 48 entries: 0-3,\\d+-\\d+"), lines[1]);
+        BufferedImage image = ImageIO.read(png.toFile());
+        assertEquals(2 * 12, image.getHeight(), "one band per layer");
+    }
+
+    private static final class Result {
+        int exit;
+        String out;
+        String err;
+    }
+
+    private static Result run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        StringWriter err = new StringWriter();
+        PrintStream stdout = System.out;
+        Result r = new Result();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            r.exit = LongstreamCli.commandLine().setErr(new PrintWriter(err, true)).execute(args);
+        } finally {
+            System.setOut(stdout);
+        }
+        r.out = out.toString(StandardCharsets.UTF_8);
+        r.err = err.toString();
+        return r;
+    }
+}
