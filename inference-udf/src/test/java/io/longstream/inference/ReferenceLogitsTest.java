@@ -35,6 +35,9 @@ class ReferenceLogitsTest {
             float[] bf16 = logits(model, ref.inputIds, 64, CacheDtype.BF16);
             System.out.printf("%s bf16 cache: max |error| / max |logit| = %.3e%n", name, ref.relativeError(bf16));
             assertTrue(ref.relativeError(bf16) < 2e-2, name + " bf16-cache error");
+            float[] int8 = logits(model, ref.inputIds, 64, CacheDtype.INT8);
+            System.out.printf("%s int8 cache: max |error| / max |logit| = %.3e%n", name, ref.relativeError(int8));
+            assertTrue(ref.relativeError(int8) < 5e-2, name + " int8-cache error");
         }
     }
 

@@ -15,26 +15,38 @@ import io.longstream.schemas.Query;
 import io.longstream.schemas.SessionEvent;
 import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.cache.KvCache;
+import io.longstream.state.policy.CachePolicy;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
- * What the runtime answers, computed directly and without Flink: for each query, a fresh cache is
- * filled with the session's whole preceding token stream in one pass, then the answer is decoded.
- * The pipeline must produce the same tokens however it chunked, stored and restored the cache.
+ * What the runtime answers, computed directly and without Flink. With the full policy, for each
+ * query a fresh cache is filled with the session's whole preceding token stream in one pass, then
+ * the answer is decoded: the pipeline must produce the same tokens however it chunked, stored and
+ * restored the cache. With an evicting policy the chunk boundaries matter (the Contracts fix them:
+ * c* tokens as soon as c* are pending, a query flushes the rest), so the stream is prefilled in those
+ * chunks with the policy compacting after each.
  */
 final class DirectAnswers {
     private final Model model;
     private final TokenStream tokenStream;
     private final CacheDtype dtype;
+    private final Supplier<CachePolicy> policies;
 
     DirectAnswers(Model model, CacheDtype dtype) {
+        this(model, dtype, null);
+    }
+
+    /** @param policies fresh instances of an evicting policy, one per session; null for full */
+    DirectAnswers(Model model, CacheDtype dtype, Supplier<CachePolicy> policies) {
         this.model = model;
         this.tokenStream = new TokenStream(model.tokenizer(), ChatTemplate.load(model.dir()), model.config().bosTokenId);
         this.dtype = dtype;
+        this.policies = policies;
     }
 
     /** Answers' token ids by "session/query", for every query of {@code events} (in topic order). */
@@ -49,6 +61,10 @@ final class DirectAnswers {
     }
 
     private void answerSession(String session, List<SessionEvent> events, Map<String, List<Integer>> answers) {
+        if (policies != null) {
+            answerInChunks(session, events, answers);
+            return;
+        }
         List<Integer> stream = new ArrayList<>();
         Message previous = null;
         for (SessionEvent e : events) {
@@ -75,11 +91,61 @@ final class DirectAnswers {
         }
     }
 
+    private void answerInChunks(String session, List<SessionEvent> events, Map<String, List<Integer>> answers) {
+        CachePolicy policy = policies.get();
+        KvCache cache = model.transformer().newCache(dtype);
+        cache.setRopeMode(policy.ropeMode());
+        List<Integer> pending = new ArrayList<>();
+        Message previous = null;
+        boolean started = false;
+        for (SessionEvent e : events) {
+            Object payload = e.getPayload();
+            int[] opening = started ? new int[0] : tokenStream.start();
+            if (payload instanceof Query) {
+                if (!pending.isEmpty()) {
+                    prefill(cache, policy, pending, pending.size());
+                }
+                Query q = (Query) payload;
+                KvCache.Mark mark = cache.mark();
+                answers.put(session + "/" + q.getQueryId(), decode(session, cache, previous, opening, q));
+                cache.rollback(mark);
+                continue;
+            }
+            add(pending, opening);
+            started = true;
+            if (payload instanceof DocumentChunk) {
+                add(pending, tokenStream.document(((DocumentChunk) payload).getText()));
+            } else {
+                ConversationTurn turn = (ConversationTurn) payload;
+                Message message = new Message(turn.getRole(), turn.getText());
+                add(pending, tokenStream.turn(previous, message));
+                previous = message;
+            }
+            while (pending.size() >= policy.chunk()) {
+                prefill(cache, policy, pending, policy.chunk());
+            }
+        }
+    }
+
+    private void prefill(KvCache cache, CachePolicy policy, List<Integer> pending, int count) {
+        int[] chunk = new int[count];
+        for (int i = 0; i < count; i++) {
+            chunk[i] = pending.get(i);
+        }
+        pending.subList(0, count).clear();
+        model.transformer().forward(chunk, cache, false);
+        policy.compact(cache);
+    }
+
     private List<Integer> answer(String session, List<Integer> stream, Message previous, int[] opening, Query q) {
         KvCache cache = model.transformer().newCache(dtype);
         if (!stream.isEmpty()) {
             new ChunkedPrefill(model.transformer(), stream.size()).run(stream.stream().mapToInt(Integer::intValue).toArray(), cache, false);
         }
+        return decode(session, cache, previous, opening, q);
+    }
+
+    private List<Integer> decode(String session, KvCache cache, Message previous, int[] opening, Query q) {
         int[] query = tokenStream.query(previous, q.getText());
         int[] prompt = new int[opening.length + query.length];
         System.arraycopy(opening, 0, prompt, 0, opening.length);

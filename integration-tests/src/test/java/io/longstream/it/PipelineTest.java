@@ -14,12 +14,14 @@ import io.longstream.jobs.pipeline.TopicSetup;
 import io.longstream.jobs.pipeline.Topics;
 import io.longstream.schemas.Answer;
 import io.longstream.schemas.Control;
+import io.longstream.schemas.MemoryUpdate;
 import io.longstream.schemas.ControlAction;
 import io.longstream.schemas.DocumentChunk;
 import io.longstream.schemas.Query;
 import io.longstream.schemas.Rejected;
 import io.longstream.schemas.SessionEvent;
 import io.longstream.state.cache.CacheDtype;
+import io.longstream.state.policy.CachePolicies;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -39,6 +41,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The pipeline on a real in-process Kafka broker and a Flink MiniCluster with RocksDB state. */
 @Timeout(value = 300)
@@ -132,7 +136,7 @@ class PipelineTest {
     }
 
     @Test
-    void aJobRestartedFromASavepointContinuesItsSessionsWithoutDuplicates() throws Exception {
+    void aJobRestartedFromASavepointAtAnotherParallelismContinuesItsSessionsWithoutDuplicates() throws Exception {
         PipelineSettings settings = settings("restart", 1);
         List<SessionEvent> events = SessionStreams.interleaved("r", 4, 12, 3);
         List<SessionEvent> before = events.subList(0, events.size() / 2);
@@ -149,6 +153,8 @@ class PipelineTest {
                     SavepointFormatType.CANONICAL).get();
         }
         produce(settings, after);
+        // restored at another parallelism: session state moves with its key groups
+        settings.parallelism = 2;
         LocalJob second = LocalJob.start(settings, checkpoints, savepoint, "restart");
         try (PipelineOutputs outputs = new PipelineOutputs(settings.bootstrap, settings.topics)) {
             int queries = queriesIn(events).size();
@@ -195,6 +201,35 @@ class PipelineTest {
         byte[] b = new byte[buffer.remaining()];
         buffer.duplicate().get(b);
         return b;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sinks", "window", "lacache"})
+    void everyPolicyRunsThePipelineWithinItsBudget(String policy) throws Exception {
+        PipelineSettings settings = settings("policy-" + policy, 1);
+        settings.policy = policy;
+        settings.budget = 64;
+        settings.chunk = 32;
+        List<SessionEvent> events = SessionStreams.interleaved("p", 3, 12, 5);
+        LocalJob job = LocalJob.start(settings, work.resolve("policy-" + policy), null, "policy-" + policy);
+        try (PipelineOutputs outputs = new PipelineOutputs(settings.bootstrap, settings.topics)) {
+            produce(settings, events);
+            int queries = queriesIn(events).size();
+            outputs.awaitUntil(o -> o.answers.size() >= queries, queries + " answers").settle(Duration.ofSeconds(2));
+            assertEquals(queries, outputs.answers.size());
+            assertEquals(List.of(), outputs.rejects);
+            assertTrue(outputs.memory.stream().anyMatch(m -> m.getEvictions() > 0), "the stream is long enough to evict");
+            for (MemoryUpdate m : outputs.memory) {
+                assertTrue(m.getCacheEntriesPerLayer().stream().allMatch(n -> n <= 64), "entries per layer within budget: " + m);
+            }
+            try (Model model = Model.load(MODEL, 1)) {
+                int layers = model.config().layers;
+                DirectAnswers evicting = new DirectAnswers(model, CacheDtype.BF16, () -> CachePolicies.parse(policy, 64, layers, 32));
+                assertEquals(evicting.answers(events), tokensOf(outputs.answers));
+            }
+        } finally {
+            job.client().cancel().get();
+        }
     }
 
     private PipelineSettings settings(String name, int parallelism) throws Exception {

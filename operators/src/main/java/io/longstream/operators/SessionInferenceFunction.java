@@ -13,6 +13,7 @@ import io.longstream.schemas.ConversationTurn;
 import io.longstream.schemas.DocumentChunk;
 import io.longstream.schemas.MemoryUpdate;
 import io.longstream.schemas.Query;
+import io.longstream.state.cache.HeadCache;
 import io.longstream.state.cache.KvCache;
 import io.longstream.state.policy.CachePolicy;
 import java.nio.file.Paths;
@@ -342,7 +343,7 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
             }
             perLayer.add(max);
         }
-        long bytesPerEntry = Integer.BYTES + 2L * model.config().headDim * config.cacheDtype.bytes();
+        long bytesPerEntry = HeadCache.entryBytes(model.config().headDim, config.cacheDtype);
         return MemoryUpdate.newBuilder()
                 .setSessionId(session)
                 .setEventId(eventId == null ? "" : eventId)

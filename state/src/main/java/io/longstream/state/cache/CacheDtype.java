@@ -7,7 +7,12 @@ package io.longstream.state.cache;
 public enum CacheDtype {
     F32(4),
     BF16(2),
-    F16(2);
+    F16(2),
+    /**
+     * Signed bytes with one f32 scale per entry vector (key and value each): scale = max|x| / 127,
+     * q = round(x / scale). A scale belongs to one entry, so an append never rescales its neighbours.
+     */
+    INT8(1);
 
     private final int bytes;
 
@@ -25,7 +30,7 @@ public enum CacheDtype {
                 return d;
             }
         }
-        throw new IllegalArgumentException("unknown cache dtype '" + name + "' (expected f32, bf16 or f16)");
+        throw new IllegalArgumentException("unknown cache dtype '" + name + "' (expected f32, bf16, f16 or int8)");
     }
 
     /** The 16-bit code of {@code value} in this dtype (round to nearest even); F32 has none. */
@@ -36,7 +41,7 @@ public enum CacheDtype {
             case F16:
                 return floatToF16(value);
             default:
-                throw new IllegalStateException("F32 entries are not 16-bit");
+                throw new IllegalStateException(this + " entries are not 16-bit");
         }
     }
 
@@ -47,13 +52,33 @@ public enum CacheDtype {
             case F16:
                 return f16ToFloat(code);
             default:
-                throw new IllegalStateException("F32 entries are not 16-bit");
+                throw new IllegalStateException(this + " entries are not 16-bit");
         }
     }
 
-    /** {@code value} as this dtype stores it. */
+    /** {@code value} as this dtype stores it (INT8 rounds per vector, see {@link #int8Scale}). */
     public float round(float value) {
+        if (this == INT8) {
+            throw new IllegalStateException("int8 rounds a whole vector with its scale, not one value");
+        }
         return this == F32 ? value : decode16(encode16(value));
+    }
+
+    /** The INT8 scale of {@code x[off, off+n)}: max|x| / 127, or 0 for an all-zero vector. */
+    public static float int8Scale(float[] x, int off, int n) {
+        float max = 0f;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, Math.abs(x[off + i]));
+        }
+        return max / 127f;
+    }
+
+    /** round(x / scale), clamped to [-127, 127]; 0 where the scale is 0. */
+    public static byte int8(float x, float scale) {
+        if (scale == 0f) {
+            return 0;
+        }
+        return (byte) Math.max(-127, Math.min(127, Math.round(x / scale)));
     }
 
     public static float bf16ToFloat(short code) {

@@ -22,6 +22,11 @@ public final class HeadCache {
     private float[] values32;
     private short[] keys16;
     private short[] values16;
+    private byte[] keys8;
+    private byte[] values8;
+    /** INT8: one scale per slot for its key and one for its value. */
+    private float[] keyScales;
+    private float[] valueScales;
     private final BitSet free = new BitSet();
     private final BitSet dirtyPages = new BitSet();
     private long revision;
@@ -37,6 +42,11 @@ public final class HeadCache {
         if (dtype == CacheDtype.F32) {
             keys32 = new float[capacity * headDim];
             values32 = new float[capacity * headDim];
+        } else if (dtype == CacheDtype.INT8) {
+            keys8 = new byte[capacity * headDim];
+            values8 = new byte[capacity * headDim];
+            keyScales = new float[capacity];
+            valueScales = new float[capacity];
         } else {
             keys16 = new short[capacity * headDim];
             values16 = new short[capacity * headDim];
@@ -93,6 +103,15 @@ public final class HeadCache {
         if (dtype == CacheDtype.F32) {
             System.arraycopy(key, keyOffset, keys32, base, headDim);
             System.arraycopy(value, valueOffset, values32, base, headDim);
+        } else if (dtype == CacheDtype.INT8) {
+            float ks = CacheDtype.int8Scale(key, keyOffset, headDim);
+            float vs = CacheDtype.int8Scale(value, valueOffset, headDim);
+            keyScales[slot] = ks;
+            valueScales[slot] = vs;
+            for (int d = 0; d < headDim; d++) {
+                keys8[base + d] = CacheDtype.int8(key[keyOffset + d], ks);
+                values8[base + d] = CacheDtype.int8(value[valueOffset + d], vs);
+            }
         } else {
             for (int d = 0; d < headDim; d++) {
                 keys16[base + d] = dtype.encode16(key[keyOffset + d]);
@@ -140,11 +159,11 @@ public final class HeadCache {
 
     /** Decodes {@code count} keys from {@code slot} into {@code dst} (row-major, headDim per slot; zeros for free slots). */
     public void readKeys(int slot, int count, float[] dst, int dstOffset) {
-        read(keys32, keys16, slot, count, dst, dstOffset);
+        read(keys32, keys16, keys8, keyScales, slot, count, dst, dstOffset);
     }
 
     public void readValues(int slot, int count, float[] dst, int dstOffset) {
-        read(values32, values16, slot, count, dst, dstOffset);
+        read(values32, values16, values8, valueScales, slot, count, dst, dstOffset);
     }
 
     /** Pages changed since {@link #markSaved()}. */
@@ -213,6 +232,22 @@ public final class HeadCache {
         return values16;
     }
 
+    byte[] keys8() {
+        return keys8;
+    }
+
+    byte[] values8() {
+        return values8;
+    }
+
+    float[] keyScales() {
+        return keyScales;
+    }
+
+    float[] valueScales() {
+        return valueScales;
+    }
+
     /** Makes room for slots [0, newSlots) before the codec fills slots [from, newSlots). */
     void resizeForRestore(int newSlots) {
         ensureCapacity(newSlots);
@@ -232,9 +267,14 @@ public final class HeadCache {
         }
     }
 
-    /** Bytes the entries occupy (positions, keys, values), not counting free slots or spare capacity. */
+    /** Bytes the entries occupy (positions, keys, values, int8 scales), not counting free slots or spare capacity. */
     public long bytes() {
-        return (long) size * (Integer.BYTES + 2L * headDim * dtype.bytes());
+        return (long) size * entryBytes(headDim, dtype);
+    }
+
+    /** Bytes one entry takes in memory and in a page. */
+    public static long entryBytes(int headDim, CacheDtype dtype) {
+        return Integer.BYTES + 2L * headDim * dtype.bytes() + (dtype == CacheDtype.INT8 ? 2L * Float.BYTES : 0);
     }
 
     private void clear(int slot) {
@@ -243,13 +283,18 @@ public final class HeadCache {
         if (dtype == CacheDtype.F32) {
             Arrays.fill(keys32, base, base + headDim, 0f);
             Arrays.fill(values32, base, base + headDim, 0f);
+        } else if (dtype == CacheDtype.INT8) {
+            Arrays.fill(keys8, base, base + headDim, (byte) 0);
+            Arrays.fill(values8, base, base + headDim, (byte) 0);
+            keyScales[slot] = 0f;
+            valueScales[slot] = 0f;
         } else {
             Arrays.fill(keys16, base, base + headDim, (short) 0);
             Arrays.fill(values16, base, base + headDim, (short) 0);
         }
     }
 
-    private void read(float[] data32, short[] data16, int slot, int count, float[] dst, int dstOffset) {
+    private void read(float[] data32, short[] data16, byte[] data8, float[] scales, int slot, int count, float[] dst, int dstOffset) {
         if (count == 0) {
             return;
         }
@@ -259,6 +304,10 @@ public final class HeadCache {
         int n = count * headDim;
         if (dtype == CacheDtype.F32) {
             System.arraycopy(data32, from, dst, dstOffset, n);
+        } else if (dtype == CacheDtype.INT8) {
+            for (int i = 0; i < n; i++) {
+                dst[dstOffset + i] = data8[from + i] * scales[slot + i / headDim];
+            }
         } else if (dtype == CacheDtype.BF16) {
             for (int i = 0; i < n; i++) {
                 dst[dstOffset + i] = CacheDtype.bf16ToFloat(data16[from + i]);
@@ -287,6 +336,11 @@ public final class HeadCache {
         if (dtype == CacheDtype.F32) {
             keys32 = Arrays.copyOf(keys32, capacity * headDim);
             values32 = Arrays.copyOf(values32, capacity * headDim);
+        } else if (dtype == CacheDtype.INT8) {
+            keys8 = Arrays.copyOf(keys8, capacity * headDim);
+            values8 = Arrays.copyOf(values8, capacity * headDim);
+            keyScales = Arrays.copyOf(keyScales, capacity);
+            valueScales = Arrays.copyOf(valueScales, capacity);
         } else {
             keys16 = Arrays.copyOf(keys16, capacity * headDim);
             values16 = Arrays.copyOf(values16, capacity * headDim);
