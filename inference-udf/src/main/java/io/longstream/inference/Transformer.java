@@ -19,7 +19,12 @@ public interface Transformer extends AutoCloseable {
      *
      * @return logits, [tokens.length][vocab] row-major when {@code allLogits}, else [vocab] of the last token
      */
-    float[] forward(int[] tokens, KvCache cache, boolean allLogits);
+    default float[] forward(int[] tokens, KvCache cache, boolean allLogits) {
+        return forward(tokens, cache, allLogits, null);
+    }
+
+    /** As {@link #forward(int[], KvCache, boolean)}, showing every attention weight to {@code observer} (null: none). */
+    float[] forward(int[] tokens, KvCache cache, boolean allLogits, AttentionObserver observer);
 
     /** Bytes of weights the forward pass reads per token. */
     long weightBytes();

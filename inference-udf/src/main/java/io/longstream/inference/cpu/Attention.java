@@ -3,6 +3,7 @@ package io.longstream.inference.cpu;
 import static io.longstream.inference.cpu.Lanes.F;
 import static io.longstream.inference.cpu.Lanes.L;
 
+import io.longstream.inference.AttentionObserver;
 import io.longstream.state.cache.HeadCache;
 import io.longstream.state.cache.KvCache;
 import jdk.incubator.vector.FloatVector;
@@ -63,7 +64,8 @@ final class Attention {
      * q: [n][heads·headDim] before RoPE; positions: [n]; out: [n][heads·headDim].
      * views: the float views of this layer's KV heads.
      */
-    void run(KvCache cache, int layer, HeadView[] views, float[] q, int[] positions, int n, float[] out, WorkerPool pool) {
+    void run(KvCache cache, int layer, HeadView[] views, float[] q, int[] positions, int n, float[] out, WorkerPool pool,
+             AttentionObserver observer) {
         int group = heads / kvHeads;
         pool.forRange(kvHeads, (h0, h1) -> {
             Scratch s = scratch.get();
@@ -99,6 +101,9 @@ final class Attention {
                     }
                     for (int g = 0; g < group; g++) {
                         softmax(s, g, view.capacity(), lo, hi, gaps ? p : Integer.MAX_VALUE, lowest);
+                        if (observer != null) {
+                            observer.weights(layer, kvh, t, g, s.scores, g * view.capacity(), lo, hi, s.sums[g]);
+                        }
                     }
                     weightedValues(s, group, view, lo, hi, out, qOff);
                 }

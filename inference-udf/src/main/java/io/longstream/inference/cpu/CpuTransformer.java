@@ -1,5 +1,6 @@
 package io.longstream.inference.cpu;
 
+import io.longstream.inference.AttentionObserver;
 import io.longstream.inference.Transformer;
 import io.longstream.inference.model.ModelConfig;
 import io.longstream.inference.model.Safetensors;
@@ -41,7 +42,7 @@ public final class CpuTransformer implements Transformer {
     }
 
     @Override
-    public float[] forward(int[] tokens, KvCache cache, boolean allLogits) {
+    public float[] forward(int[] tokens, KvCache cache, boolean allLogits, AttentionObserver observer) {
         int n = tokens.length;
         if (n == 0) {
             throw new IllegalArgumentException("forward needs at least one token");
@@ -88,7 +89,7 @@ public final class CpuTransformer implements Transformer {
                     cache.head(layer, h).append(positions[t], k, off, v, off);
                 }
             }
-            attention.run(cache, layer, views[layer], q, positions, n, att, pool);
+            attention.run(cache, layer, views[layer], q, positions, n, att, pool, observer);
             l.o.multiply(att, n, proj, pool);
             Elementwise.addInPlace(x, proj, n * c.hidden);
             Elementwise.rmsNorm(x, l.mlpNorm, c.rmsEps, n, c.hidden, xn);
