@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Which original positions each layer keeps after ingesting a text, as text and as a PNG. */
@@ -26,14 +27,11 @@ final class CacheMapCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model folder")
     Path model;
 
+    @Mixin
+    PolicyOptions policy;
+
     @Option(names = "--text-file", required = true, paramLabel = "F", description = "the text to ingest (as one document)")
     Path textFile;
-
-    @Option(names = "--policy", paramLabel = "NAME[:k=v,...]", description = "KV cache policy (default: ${DEFAULT-VALUE})")
-    String policy = "full";
-
-    @Option(names = "--budget", paramLabel = "B", description = "most cache entries per layer and KV head (default: ${DEFAULT-VALUE} = unbounded)")
-    int budget;
 
     @Option(names = "--chunk", paramLabel = "N", description = "prefill chunk C (default: ${DEFAULT-VALUE})")
     int chunk = 512;
@@ -41,16 +39,13 @@ final class CacheMapCommand implements Callable<Integer> {
     @Option(names = "--png", paramLabel = "FILE", description = "where the picture goes (default: ${DEFAULT-VALUE})")
     Path png = Path.of("cache-map.png");
 
-    @Option(names = "--threads", paramLabel = "N", description = "CPU worker threads (default: all cores)")
-    int threads = Runtime.getRuntime().availableProcessors();
-
     @Override
     public Integer call() throws IOException {
         if (chunk < 1) {
             throw new IllegalArgumentException("--chunk must be >= 1, got " + chunk);
         }
-        try (Model m = Model.load(model, threads)) {
-            CachePolicy p = new PolicyFactory(policy, budget, m.config().layers, chunk).create();
+        try (Model m = Model.load(model, policy.threads)) {
+            CachePolicy p = policy.factory(m.config().layers, chunk).create();
             TokenStream stream = new TokenStream(m.tokenizer(), Optional.empty(), m.config().bosTokenId);
             int[] opening = stream.start();
             int[] body = stream.document(Files.readString(textFile, StandardCharsets.UTF_8));

@@ -20,14 +20,8 @@ public final class LongstreamJob implements Callable<Integer> {
     @Mixin
     PipelineOptions pipeline;
 
-    @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers")
-    String bootstrap;
-
-    @Option(names = "--group-id", paramLabel = "ID", description = "consumer group of the events source (default: ${DEFAULT-VALUE})")
-    String groupId = "longstream";
-
-    @Option(names = "--transactional-id-prefix", paramLabel = "ID", description = "unique per job, stable across its restarts (default: ${DEFAULT-VALUE})")
-    String transactionalIdPrefix = "longstream";
+    @Mixin
+    KafkaJobOptions kafka;
 
     @Option(names = "--job-name", paramLabel = "NAME", description = "(default: ${DEFAULT-VALUE})")
     String jobName = "longstream";
@@ -42,9 +36,7 @@ public final class LongstreamJob implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PipelineSettings settings = pipeline.settings();
-        settings.bootstrap = bootstrap;
-        settings.groupId = groupId;
-        settings.transactionalIdPrefix = transactionalIdPrefix;
+        kafka.applyTo(settings);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FlinkSettings.forJob(settings.checkpointInterval));
         SessionPipeline.build(env, settings);
         env.execute(jobName);

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Streaming perplexity of token-id streams under a cache policy and budget. */
@@ -22,14 +23,11 @@ final class PerplexityCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model folder")
     Path model;
 
+    @Mixin
+    PolicyOptions policy;
+
     @Option(names = "--ids-file", required = true, paramLabel = "F", description = "token ids, one stream per line, comma or space separated")
     Path idsFile;
-
-    @Option(names = "--policy", paramLabel = "NAME[:k=v,...]", description = "KV cache policy (default: ${DEFAULT-VALUE})")
-    String policy = "full";
-
-    @Option(names = "--budget", paramLabel = "B", description = "most cache entries per layer and KV head, the attended chunk included; 0 = unbounded (default: ${DEFAULT-VALUE})")
-    int budget;
 
     @Option(names = "--chunk", paramLabel = "N", description = "tokens per step (default: ${DEFAULT-VALUE}: each token attends to at most B entries, itself included)")
     int chunk = 1;
@@ -37,19 +35,16 @@ final class PerplexityCommand implements Callable<Integer> {
     @Option(names = "--cache-dtype", paramLabel = "TYPE", description = "KV cache precision: bf16 (default), f16 or f32")
     String cacheDtype = "bf16";
 
-    @Option(names = "--threads", paramLabel = "N", description = "CPU worker threads (default: all cores)")
-    int threads = Runtime.getRuntime().availableProcessors();
-
     @Override
     public Integer call() throws IOException {
         if (chunk < 1) {
             throw new IllegalArgumentException("--chunk must be >= 1, got " + chunk);
         }
         CacheDtype dtype = CacheDtype.parse(cacheDtype);
-        try (Model m = Model.load(model, threads)) {
+        try (Model m = Model.load(model, policy.threads)) {
             List<int[]> streams = readIds(idsFile, m.config().vocab);
             int layers = m.config().layers;
-            PolicyFactory factory = new PolicyFactory(policy, budget, layers, chunk);
+            PolicyFactory factory = policy.factory(layers, chunk);
             StreamingPerplexity.Result r = new StreamingPerplexity(m.transformer(), dtype).run(streams, factory::create);
             System.out.println(String.format(Locale.ROOT, "{\"tokens\":%d,\"nll\":%.6f,\"ppl\":%.6f,\"max_cache_entries\":%d}",
                     r.tokens, r.nll, r.ppl, r.maxCacheEntries));

@@ -17,20 +17,14 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     PipelineOptions pipeline;
 
-    @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers")
-    String bootstrap;
+    @Mixin
+    KafkaJobOptions kafka;
 
     @Option(names = "--checkpoints", paramLabel = "DIR", description = "checkpoint and savepoint folder (default: ${DEFAULT-VALUE})")
     Path checkpoints = Path.of("longstream-checkpoints");
 
     @Option(names = "--from-savepoint", paramLabel = "PATH", description = "start from this savepoint or retained checkpoint")
     String savepoint;
-
-    @Option(names = "--group-id", paramLabel = "ID", description = "consumer group of the events source (default: ${DEFAULT-VALUE})")
-    String groupId = "longstream";
-
-    @Option(names = "--transactional-id-prefix", paramLabel = "ID", description = "unique per job, stable across its restarts (default: ${DEFAULT-VALUE})")
-    String transactionalIdPrefix = "longstream";
 
     @Option(names = "--partitions", paramLabel = "N", description = "partitions of the events topic if it must be created (default: ${DEFAULT-VALUE})")
     int partitions = 4;
@@ -44,16 +38,14 @@ final class RunCommand implements Callable<Integer> {
         if (settings.modelDir == null) {
             throw new IllegalArgumentException("--model is required");
         }
-        settings.bootstrap = bootstrap;
-        settings.groupId = groupId;
-        settings.transactionalIdPrefix = transactionalIdPrefix;
+        kafka.applyTo(settings);
         settings.check();
-        List<String> created = TopicSetup.ensure(bootstrap, settings.topics, partitions, replication);
+        List<String> created = TopicSetup.ensure(settings.bootstrap, settings.topics, partitions, replication);
         if (!created.isEmpty()) {
             System.out.println("created topics " + created);
         }
         LocalJob job = LocalJob.start(settings, checkpoints, savepoint, "longstream");
-        System.out.println("running: events from " + settings.topics.events + " at " + bootstrap + "; flink web UI " + job.webUi()
+        System.out.println("running: events from " + settings.topics.events + " at " + settings.bootstrap + "; flink web UI " + job.webUi()
                 + "; Ctrl-C stops");
         job.client().getJobExecutionResult().get();
         return 0;
