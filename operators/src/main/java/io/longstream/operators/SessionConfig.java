@@ -21,9 +21,16 @@ public final class SessionConfig implements Serializable {
     /** Bytes of deserialised caches an operator instance keeps between steps (its LRU). */
     final long liveCacheBytes;
     final String modelName;
+    /** A session idle this long is dropped (state and pages), with a memory update saying so; 0 = never. */
+    final long idleTtlMillis;
 
     public SessionConfig(String modelDir, int threads, int chunk, String policySpec, int budget, CacheDtype cacheDtype,
                          long liveCacheBytes) {
+        this(modelDir, threads, chunk, policySpec, budget, cacheDtype, liveCacheBytes, 0);
+    }
+
+    public SessionConfig(String modelDir, int threads, int chunk, String policySpec, int budget, CacheDtype cacheDtype,
+                         long liveCacheBytes, long idleTtlMillis) {
         require(threads >= 1, "threads", threads);
         require(chunk >= 1, "chunk", chunk);
         require(budget >= 0, "budget", budget);
@@ -37,6 +44,10 @@ public final class SessionConfig implements Serializable {
         this.budget = budget;
         this.cacheDtype = cacheDtype;
         this.liveCacheBytes = liveCacheBytes;
+        if (idleTtlMillis < 0) {
+            throw new IllegalArgumentException("session config: idle TTL must be >= 0 (0 = off), got " + idleTtlMillis + " ms");
+        }
+        this.idleTtlMillis = idleTtlMillis;
         this.modelName = Paths.get(modelDir).getFileName().toString();
     }
 

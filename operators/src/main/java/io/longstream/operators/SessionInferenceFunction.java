@@ -75,14 +75,43 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
     @Override
     public void processElement(SourcedEvent event, Context ctx, Collector<Answer> out) throws Exception {
         waiting.add(event);
-        ctx.timerService().registerProcessingTimeTimer(ctx.timerService().currentProcessingTime());
+        long now = ctx.timerService().currentProcessingTime();
+        ctx.timerService().registerProcessingTimeTimer(now);
+        if (config.idleTtlMillis > 0) {
+            SessionMeta meta = metaState.value();
+            if (meta == null) {
+                meta = new SessionMeta();
+            }
+            if (meta.expiresAt > 0) {
+                ctx.timerService().deleteProcessingTimeTimer(meta.expiresAt);
+            }
+            // never on a step timer's timestamp, so a firing is either one or the other
+            meta.expiresAt = Math.max(now + config.idleTtlMillis, now + 1);
+            ctx.timerService().registerProcessingTimeTimer(meta.expiresAt);
+            metaState.update(meta);
+        }
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Answer> out) throws Exception {
+        SessionMeta meta = metaState.value();
+        if (meta != null && timestamp == meta.expiresAt && !waiting.get().iterator().hasNext()) {
+            expire(ctx.getCurrentKey(), meta, ctx);
+            return;
+        }
         if (step(ctx.getCurrentKey(), ctx, out)) {
             ctx.timerService().registerProcessingTimeTimer(ctx.timerService().currentProcessingTime());
         }
+    }
+
+    /** Drops an idle session's state and pages (the Contracts' idle TTL); its next event starts it afresh. */
+    private void expire(String session, SessionMeta meta, Context ctx) throws Exception {
+        String lastEvent = meta.lastEventId;
+        pages.clear();
+        live.remove(session);
+        meta.clear();
+        metaState.clear();
+        ctx.output(Outputs.MEMORY, memoryUpdate(session, lastEvent, meta, 0, "expired"));
     }
 
     /** Does one unit of expensive work (a prefill chunk or an answer); returns whether work remains. */

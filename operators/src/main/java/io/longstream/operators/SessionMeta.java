@@ -22,6 +22,8 @@ public class SessionMeta {
     public long tokensIngested;
     /** The last event taken into the stream, named by memory updates. */
     public String lastEventId;
+    /** When the session expires if no event comes first (processing time, ms); 0 = no expiry timer. */
+    public long expiresAt;
     /** The session's own policy (SET_POLICY), null for the job's. */
     public String policySpec;
     /** What the policy remembers between chunks (lacache: its cursor). */

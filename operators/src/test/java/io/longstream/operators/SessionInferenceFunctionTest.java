@@ -150,6 +150,25 @@ class SessionInferenceFunctionTest {
         }
     }
 
+    @Test
+    void anIdleSessionExpiresAfterItsTtlAndStartsAfreshWithItsNextEvent() throws Exception {
+        SessionConfig expiring = new SessionConfig(MODEL.toString(), 1, 32, "full", 0, CacheDtype.BF16,
+                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 50);
+        try (SessionHarness h = SessionHarness.open(expiring);
+             SessionHarness fresh = SessionHarness.open(config(32, 0));
+             SessionHarness remembering = SessionHarness.open(config(32, 0))) {
+            // the harness fires timers until none is left, the expiry 50 ms later included
+            h.send(doc("s", "d1", "The tide rose at six."), query("s", "q1"));
+            assertEquals("expired", h.memory().get(h.memory().size() - 1).getStatus());
+            h.send(query("s", "q2"));
+            fresh.send(query("s", "q2"));
+            remembering.send(doc("s", "d1", "The tide rose at six."), query("s", "q1"), query("s", "q2"));
+            assertEquals(fresh.answers().get(0).getTokenIds(), h.answers().get(1).getTokenIds());
+            assertEquals(0, h.answers().get(1).getCachedTokens(), "nothing of the expired session is left");
+            assertTrue(remembering.answers().get(1).getCachedTokens() > 0);
+        }
+    }
+
     /** llama-tiny-f32 with a chat template that refuses roles other than user and assistant. */
     private static Path strictTemplateModel(Path dir) throws IOException {
         Path model = dir.resolve("strict-model");

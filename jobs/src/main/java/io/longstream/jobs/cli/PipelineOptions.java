@@ -38,6 +38,9 @@ final class PipelineOptions {
     @Option(names = "--checkpoint-interval", paramLabel = "SECONDS", description = "checkpoint every SECONDS; outputs are committed then (default: ${DEFAULT-VALUE})")
     double checkpointSeconds = 2;
 
+    @Option(names = "--idle-ttl", paramLabel = "SECONDS", description = "drop a session idle this long, saying so on the memory topic; 0 = never (default: ${DEFAULT-VALUE})")
+    long idleTtlSeconds;
+
     @Option(names = "--topic-prefix", paramLabel = "NAME", description = "topics are NAME.events, NAME.answers, NAME.memory, NAME.rejects (default: ${DEFAULT-VALUE})")
     String topicPrefix = "longstream";
 
@@ -64,6 +67,10 @@ final class PipelineOptions {
         s.topics = Topics.withPrefix(topicPrefix);
         s.maxTextBytes = maxTextBytes;
         s.maxNewTokens = maxNewTokens;
+        if (idleTtlSeconds < 0) {
+            throw new IllegalArgumentException("--idle-ttl must be >= 0 (0 = never), got " + idleTtlSeconds);
+        }
+        s.idleTtl = Duration.ofSeconds(idleTtlSeconds);
         return s;
     }
 }

@@ -30,6 +30,8 @@ public final class PipelineSettings {
     public int parallelism = 1;
     public int maxParallelism = 128;
     public Duration checkpointInterval = Duration.ofSeconds(5);
+    /** Idle sessions are dropped after this long; zero keeps them forever. */
+    public Duration idleTtl = Duration.ZERO;
 
     public PipelineSettings check() {
         require(bootstrap != null && !bootstrap.isBlank(), "bootstrap servers are not set (--bootstrap)");
@@ -44,13 +46,15 @@ public final class PipelineSettings {
         require(maxParallelism >= parallelism, "max parallelism " + maxParallelism + " is below the parallelism " + parallelism);
         require(!checkpointInterval.isNegative() && !checkpointInterval.isZero(),
                 "checkpoint interval must be positive, got " + checkpointInterval);
+        require(!idleTtl.isNegative(), "idle TTL must be >= 0 (0 = off), got " + idleTtl);
         // the policy's spec and budget are checked against the model now, not at the first session
         sessionConfig().policy(policy, ModelConfig.read(modelDir).layers);
         return this;
     }
 
     SessionConfig sessionConfig() {
-        return new SessionConfig(modelDir.toAbsolutePath().toString(), threads, chunk, policy, budget, cacheDtype, liveCacheBytes);
+        return new SessionConfig(modelDir.toAbsolutePath().toString(), threads, chunk, policy, budget, cacheDtype, liveCacheBytes,
+                idleTtl.toMillis());
     }
 
     EventLimits limits() {
