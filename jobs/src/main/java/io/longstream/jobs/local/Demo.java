@@ -70,8 +70,10 @@ public final class Demo {
                     + work.resolve("checkpoints") + ")");
             try {
                 DemoTally tally = new DemoTally();
-                boolean finished = play(events, settings, options, tally);
-                out.println(tally.summary((System.nanoTime() - start) / 1e9));
+                boolean finished = play(events, settings, options, tally, start);
+                if (!options.follow || !finished) {
+                    out.println(tally.summary((System.nanoTime() - start) / 1e9));
+                }
                 return finished ? 0 : 1;
             } finally {
                 job.client().cancel().get();
@@ -84,7 +86,8 @@ public final class Demo {
         }
     }
 
-    private boolean play(List<SessionEvent> events, PipelineSettings settings, Options options, DemoTally tally) throws IOException {
+    private boolean play(List<SessionEvent> events, PipelineSettings settings, Options options, DemoTally tally, long start)
+            throws IOException {
         WireDecoder<SessionEvent> eventDecoder = WireDecoder.forReleased(SessionEvent.class);
         long deadline = System.nanoTime() + options.timeout.toNanos();
         try (EventProducer producer = new EventProducer(settings.bootstrap, settings.topics.events);
@@ -115,6 +118,8 @@ public final class Demo {
             }
             if (options.follow) {
                 console.close();
+                // the sample's summary now: following only ends with the JVM
+                out.println(tally.summary((System.nanoTime() - start) / 1e9));
                 follow(outputs, settings, tally);
             }
             return true;
