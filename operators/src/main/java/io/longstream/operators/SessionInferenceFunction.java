@@ -161,6 +161,10 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
             queue.remove(0);
             if (payload instanceof Control) {
                 control(session, meta, sourced, (Control) payload, ctx);
+                if (((Control) payload).getAction() == ControlAction.SET_POLICY) {
+                    // the next step takes the new policy's c*
+                    return true;
+                }
                 continue;
             }
             int[] tokens;
