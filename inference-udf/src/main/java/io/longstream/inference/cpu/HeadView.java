@@ -9,8 +9,8 @@ import java.util.Arrays;
  * index (the position, or the rank among kept positions) and transposed ({@code keys[d * capacity +
  * slot]}) so scores vectorise over slots, values with rows padded to whole vectors ({@code
  * values[slot * valueStride + d]}), and each slot's position ({@link Integer#MAX_VALUE} for a free
- * slot, which no token sees). Derived, never persisted: it extends itself with slots appended at the
- * end and rebuilds when existing slots change.
+ * slot, which no token sees). Derived, never persisted: it loads the entries appended since its last
+ * sync and rebuilds when existing entries change.
  */
 final class HeadView {
     private final int headDim;
@@ -22,7 +22,10 @@ final class HeadView {
     private int[] sorted = new int[0];
     private int live;
     private int capacity;
+    /** Slots loaded: the columns a grow must carry over. */
     private int count;
+    /** Appends of the current revision already loaded. */
+    private int seen;
     private long revision = -1;
     private RopeMode mode;
     private final float[] raw;
@@ -69,44 +72,54 @@ final class HeadView {
     }
 
     void sync(HeadCache head, RopeTable rope, RopeMode ropeMode) {
-        if (head.revision() != revision || ropeMode != mode) {
-            revision = head.revision();
-            mode = ropeMode;
-            count = 0;
-            live = 0;
-        }
         int slots = head.slots();
         if (slots > capacity) {
             grow(Math.max(slots, capacity * 2));
         }
-        if (count == 0 && mode == RopeMode.RANK) {
-            // ranks of every kept entry at once; slots appended later hold the newest positions
-            for (int slot : head.slotsByPosition()) {
-                sorted[live++] = head.position(slot);
-            }
-        }
-        for (int slot = count; slot < slots; slot++) {
-            int p = head.position(slot);
-            if (p == HeadCache.FREE) {
-                positions[slot] = Integer.MAX_VALUE;
-                for (int d = 0; d < headDim; d++) {
-                    keys[d * capacity + slot] = 0f;
+        if (head.revision() != revision || ropeMode != mode) {
+            revision = head.revision();
+            mode = ropeMode;
+            live = 0;
+            if (mode == RopeMode.RANK) {
+                for (int slot : head.slotsByPosition()) {
+                    sorted[live++] = head.position(slot);
                 }
-                Arrays.fill(values, slot * valueStride, (slot + 1) * valueStride, 0f);
-                continue;
             }
-            positions[slot] = p;
-            if (mode == RopeMode.RANK && count > 0) {
-                sorted[live++] = p;
+            for (int slot = 0; slot < slots; slot++) {
+                load(head, slot, rope);
             }
-            head.readKeys(slot, 1, raw, 0);
-            rope.rotate(raw, 0, rope.at(ropeIndex(p)), 1f, rotated, 0);
-            for (int d = 0; d < headDim; d++) {
-                keys[d * capacity + slot] = rotated[d];
+        } else {
+            // an append holds the newest position, so it never changes another entry's rank
+            for (int i = seen; i < head.appendedCount(); i++) {
+                int slot = head.appendedSlot(i);
+                if (mode == RopeMode.RANK) {
+                    sorted[live++] = head.position(slot);
+                }
+                load(head, slot, rope);
             }
-            head.readValues(slot, 1, values, slot * valueStride);
         }
         count = slots;
+        seen = head.appendedCount();
+    }
+
+    /** Rotates and stores one slot's key and value (zeros and an invisible position for a free slot). */
+    private void load(HeadCache head, int slot, RopeTable rope) {
+        int p = head.position(slot);
+        if (p == HeadCache.FREE) {
+            positions[slot] = Integer.MAX_VALUE;
+            for (int d = 0; d < headDim; d++) {
+                keys[d * capacity + slot] = 0f;
+            }
+            Arrays.fill(values, slot * valueStride, (slot + 1) * valueStride, 0f);
+            return;
+        }
+        positions[slot] = p;
+        head.readKeys(slot, 1, raw, 0);
+        rope.rotate(raw, 0, rope.at(ropeIndex(p)), 1f, rotated, 0);
+        for (int d = 0; d < headDim; d++) {
+            keys[d * capacity + slot] = rotated[d];
+        }
+        head.readValues(slot, 1, values, slot * valueStride);
     }
 
     private void grow(int newCapacity) {

@@ -30,6 +30,9 @@ public final class HeadCache {
     private final BitSet free = new BitSet();
     private final BitSet dirtyPages = new BitSet();
     private long revision;
+    /** Slots appended since the revision last changed, in order: what a derived view must add. */
+    private int[] appended = new int[16];
+    private int appendedCount;
 
     public HeadCache(int headDim, CacheDtype dtype, int initialCapacity) {
         if (headDim < 1) {
@@ -72,11 +75,24 @@ public final class HeadCache {
     }
 
     /**
-     * Bumped whenever existing slots change (an eviction, a free slot reused, a rollback), so views
-     * derived from the slots (rotated keys) know to rebuild rather than extend.
+     * Bumped whenever existing entries change (an eviction, a rollback, a restore), so views derived
+     * from the slots (rotated keys) know to rebuild; appends only extend, see {@link #appendedSlot}.
      */
     public long revision() {
         return revision;
+    }
+
+    /** How many entries were appended since the revision last changed. */
+    public int appendedCount() {
+        return appendedCount;
+    }
+
+    /** The slot of the i-th entry appended since the revision last changed. */
+    public int appendedSlot(int i) {
+        if (i < 0 || i >= appendedCount) {
+            throw new IndexOutOfBoundsException("append " + i + " of " + appendedCount);
+        }
+        return appended[i];
     }
 
     /** The slot's original position, or {@link #FREE}. */
@@ -96,8 +112,11 @@ public final class HeadCache {
             slot = slots++;
         } else {
             free.clear(slot);
-            revision++;
         }
+        if (appendedCount == appended.length) {
+            appended = Arrays.copyOf(appended, appendedCount * 2);
+        }
+        appended[appendedCount++] = slot;
         positions[slot] = position;
         int base = slot * headDim;
         if (dtype == CacheDtype.F32) {
@@ -132,7 +151,7 @@ public final class HeadCache {
         clear(slot);
         free.set(slot);
         size--;
-        revision++;
+        changed();
         dirtyPages.set(slot / KvPageCodec.SLOTS_PER_PAGE);
     }
 
@@ -195,7 +214,7 @@ public final class HeadCache {
         free.or(mark.free);
         dirtyPages.clear();
         dirtyPages.or(mark.dirtyPages);
-        revision++;
+        changed();
     }
 
     static final class Mark {
@@ -252,7 +271,13 @@ public final class HeadCache {
     void resizeForRestore(int newSlots) {
         ensureCapacity(newSlots);
         slots = Math.max(slots, newSlots);
+        changed();
+    }
+
+    /** Existing entries changed: derived views rebuild, the append log starts over. */
+    private void changed() {
         revision++;
+        appendedCount = 0;
     }
 
     /** Rebuilds the count and the free set for slots [from, to) after the codec filled them. */
