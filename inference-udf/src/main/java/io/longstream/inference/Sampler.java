@@ -32,6 +32,19 @@ public final class Sampler {
         return temperature == 0f ? greedy() : new Sampler(temperature, topP, new SplittableRandom(seed));
     }
 
+    /**
+     * Moves past the draws of {@code tokens} tokens already sampled (one draw each; greedy draws
+     * none), so an answer resumed in a later step or another JVM continues with the same numbers.
+     */
+    public Sampler skip(int tokens) {
+        if (random != null) {
+            for (int i = 0; i < tokens; i++) {
+                random.nextDouble();
+            }
+        }
+        return this;
+    }
+
     /** Samples from {@code logits[offset, offset + vocab)}. */
     public int next(float[] logits, int offset, int vocab) {
         if (random == null) {

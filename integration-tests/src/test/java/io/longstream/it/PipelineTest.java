@@ -241,6 +241,8 @@ class PipelineTest {
         s.modelDir = MODEL;
         s.threads = 1;
         s.chunk = 48;
+        // answers of 6 tokens take three steps, each re-attending the tokens so far
+        s.decodeBlock = 2;
         // no live caches between steps: every step restores its session from the RocksDB pages
         s.liveCacheBytes = 0;
         s.parallelism = parallelism;

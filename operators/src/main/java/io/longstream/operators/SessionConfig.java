@@ -23,14 +23,16 @@ public final class SessionConfig implements Serializable {
     final String modelName;
     /** A session idle this long is dropped (state and pages), with a memory update saying so; 0 = never. */
     final long idleTtlMillis;
+    /** Answer tokens decoded per step; a longer answer takes several steps, so checkpoints pass between them. */
+    final int decodeBlock;
 
     public SessionConfig(String modelDir, int threads, int chunk, String policySpec, int budget, CacheDtype cacheDtype,
                          long liveCacheBytes) {
-        this(modelDir, threads, chunk, policySpec, budget, cacheDtype, liveCacheBytes, 0);
+        this(modelDir, threads, chunk, policySpec, budget, cacheDtype, liveCacheBytes, 0, DEFAULT_DECODE_BLOCK);
     }
 
     public SessionConfig(String modelDir, int threads, int chunk, String policySpec, int budget, CacheDtype cacheDtype,
-                         long liveCacheBytes, long idleTtlMillis) {
+                         long liveCacheBytes, long idleTtlMillis, int decodeBlock) {
         require(threads >= 1, "threads", threads);
         require(chunk >= 1, "chunk", chunk);
         require(budget >= 0, "budget", budget);
@@ -48,10 +50,13 @@ public final class SessionConfig implements Serializable {
             throw new IllegalArgumentException("session config: idle TTL must be >= 0 (0 = off), got " + idleTtlMillis + " ms");
         }
         this.idleTtlMillis = idleTtlMillis;
+        require(decodeBlock >= 1, "decode block", decodeBlock);
+        this.decodeBlock = decodeBlock;
         this.modelName = Paths.get(modelDir).getFileName().toString();
     }
 
     public static final long DEFAULT_LIVE_CACHE_BYTES = 256L << 20;
+    public static final int DEFAULT_DECODE_BLOCK = 32;
 
     /** A fresh instance of the policy {@code spec} (the job's budget unless the spec sets one) for a model of {@code layers}. */
     public CachePolicy policy(String spec, int layers) {

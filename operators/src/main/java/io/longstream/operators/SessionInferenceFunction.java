@@ -85,8 +85,7 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
             if (meta.expiresAt > 0) {
                 ctx.timerService().deleteProcessingTimeTimer(meta.expiresAt);
             }
-            // never on a step timer's timestamp, so a firing is either one or the other
-            meta.expiresAt = Math.max(now + config.idleTtlMillis, now + 1);
+            meta.expiresAt = now + config.idleTtlMillis;
             ctx.timerService().registerProcessingTimeTimer(meta.expiresAt);
             metaState.update(meta);
         }
@@ -94,13 +93,14 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Answer> out) throws Exception {
-        SessionMeta meta = metaState.value();
-        if (meta != null && timestamp == meta.expiresAt && !waiting.get().iterator().hasNext()) {
-            expire(ctx.getCurrentKey(), meta, ctx);
+        if (step(ctx.getCurrentKey(), ctx, out)) {
+            // strictly later, so the next step is a new timer callback and checkpoint barriers pass in between
+            ctx.timerService().registerProcessingTimeTimer(Math.max(ctx.timerService().currentProcessingTime(), timestamp + 1));
             return;
         }
-        if (step(ctx.getCurrentKey(), ctx, out)) {
-            ctx.timerService().registerProcessingTimeTimer(ctx.timerService().currentProcessingTime());
+        SessionMeta meta = metaState.value();
+        if (meta != null && meta.expiresAt > 0 && timestamp >= meta.expiresAt) {
+            expire(ctx.getCurrentKey(), meta, ctx);
         }
     }
 
@@ -154,7 +154,9 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
                     prefill(session, meta, meta.pending.length, ctx);
                     return true;
                 }
-                answer(session, meta, sourced, (Query) payload, chunk, ctx, out);
+                if (!answer(session, meta, sourced, (Query) payload, chunk, ctx, out)) {
+                    return true;
+                }
                 queue.remove(0);
                 return !queue.isEmpty();
             }
@@ -239,15 +241,20 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
         ctx.output(Outputs.MEMORY, memoryUpdate(session, meta.lastEventId, meta, written, status));
     }
 
-    private void answer(String session, SessionMeta meta, SourcedEvent sourced, Query query, int chunk, Context ctx,
-                        Collector<Answer> out) throws Exception {
-        long start = System.nanoTime();
+    /**
+     * Decodes the next block of the query's answer in a scratch overlay; returns whether the query is
+     * done (answered or rejected). Between blocks only the tokens so far are kept, in state: the next
+     * step re-attends prompt and tokens in one pass, which changes no bit.
+     */
+    private boolean answer(String session, SessionMeta meta, SourcedEvent sourced, Query query, int chunk, Context ctx,
+                           Collector<Answer> out) throws Exception {
+        long now = System.currentTimeMillis();
         int[] prompt;
         try {
             prompt = tokenStream.query(previous(meta), query.getText());
         } catch (RuntimeException e) {
             ctx.output(Outputs.REJECTS, sourced.rejected("cannot tokenize the query: " + e.getMessage()));
-            return;
+            return true;
         }
         if (!meta.started) {
             prompt = concat(tokenStream.start(), prompt);
@@ -258,25 +265,31 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
                 : policy.refusal(cacheSize(meta), prompt.length + maxNew);
         if (refusal != null) {
             ctx.output(Outputs.REJECTS, sourced.rejected(refusal));
-            return;
+            return true;
+        }
+        if (meta.answerStartedAt == 0) {
+            meta.answerStartedAt = now;
         }
         KvCache cache = cacheOf(session, meta);
         KvCache.Mark mark = cache.mark();
-        long[] firstToken = {0};
         Sampler sampler = Sampler.of(query.getTemperature(), query.getTopP(),
-                QuerySeeds.seed(query.getSeed(), session, query.getQueryId()));
+                QuerySeeds.seed(query.getSeed(), session, query.getQueryId())).skip(meta.answerTokens.length);
         Generator.Result result;
         try {
-            result = new Generator(model.transformer(), chunk).generate(prompt, cache, sampler, maxNew, model.stopTokenIds(),
-                    token -> {
-                        if (firstToken[0] == 0) {
-                            firstToken[0] = System.nanoTime();
+            result = new Generator(model.transformer(), chunk).resume(prompt, meta.answerTokens, cache, sampler, maxNew,
+                    model.stopTokenIds(), config.decodeBlock, token -> {
+                        if (meta.answerFirstTokenAt == 0) {
+                            meta.answerFirstTokenAt = System.currentTimeMillis();
                         }
                     });
         } finally {
             cache.rollback(mark);
         }
-        long end = System.nanoTime();
+        if (result.finishReason == null) {
+            meta.answerTokens = result.tokens;
+            return false;
+        }
+        long end = System.currentTimeMillis();
         List<Integer> ids = new ArrayList<>(result.tokens.length);
         for (int id : result.tokens) {
             ids.add(id);
@@ -289,11 +302,15 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
                 .setFinishReason(result.finishReason == Generator.FinishReason.STOP ? "stop" : "length")
                 .setPromptTokens(prompt.length)
                 .setCachedTokens(cacheSize(meta))
-                .setTimeToFirstTokenMs(((firstToken[0] == 0 ? end : firstToken[0]) - start) / 1_000_000)
-                .setTotalLatencyMs((end - start) / 1_000_000)
+                .setTimeToFirstTokenMs((meta.answerFirstTokenAt == 0 ? end : meta.answerFirstTokenAt) - meta.answerStartedAt)
+                .setTotalLatencyMs(end - meta.answerStartedAt)
                 .setPolicy(policy.spec())
                 .setModel(config.modelName)
                 .build());
+        meta.answerTokens = new int[0];
+        meta.answerStartedAt = 0;
+        meta.answerFirstTokenAt = 0;
+        return true;
     }
 
     private void control(String session, SessionMeta meta, SourcedEvent sourced, Control control, Context ctx) throws Exception {

@@ -22,6 +22,11 @@ public class SessionMeta {
     public long tokensIngested;
     /** The last event taken into the stream, named by memory updates. */
     public String lastEventId;
+    /** The answer being decoded for the query at the head of the queue: its tokens so far. */
+    public int[] answerTokens = new int[0];
+    /** Wall-clock ms when that answer's first step and first token came; 0 = not yet. */
+    public long answerStartedAt;
+    public long answerFirstTokenAt;
     /** When the session expires if no event comes first (processing time, ms); 0 = no expiry timer. */
     public long expiresAt;
     /** The session's own policy (SET_POLICY), null for the job's. */
@@ -38,7 +43,7 @@ public class SessionMeta {
 
     /** Whether the session has seen nothing, so its state can be dropped. */
     public boolean isEmpty() {
-        return !started && pending.length == 0 && headSlots.length == 0;
+        return !started && pending.length == 0 && headSlots.length == 0 && answerTokens.length == 0;
     }
 
     /** Back to a session that has seen nothing (RESET, CLOSE). */
@@ -55,6 +60,9 @@ public class SessionMeta {
         chunks = 0;
         evictions = 0;
         policySpec = null;
+        answerTokens = new int[0];
+        answerStartedAt = 0;
+        answerFirstTokenAt = 0;
         policyState = new long[0];
     }
 }

@@ -51,11 +51,25 @@ final class SessionHarness implements AutoCloseable {
 
     /** Sends the events, then fires timers until every session is idle. */
     SessionHarness send(SessionEvent... events) throws Exception {
+        enqueue(events);
+        while (harness.numProcessingTimeTimers() > 0) {
+            harness.setProcessingTime(++time);
+        }
+        return this;
+    }
+
+    /** Hands the events to the operator without firing any timer. */
+    SessionHarness enqueue(SessionEvent... events) throws Exception {
         for (SessionEvent e : events) {
             RawRecord raw = new RawRecord("events", 0, offset++, e.getSessionId().getBytes(StandardCharsets.UTF_8), WireEncoder.encode(e));
             harness.processElement(new StreamRecord<>(new SourcedEvent(e, raw)));
         }
-        while (harness.numProcessingTimeTimers() > 0) {
+        return this;
+    }
+
+    /** Advances processing time {@code steps} times by a millisecond: one step of work each. */
+    SessionHarness fire(int steps) throws Exception {
+        for (int i = 0; i < steps; i++) {
             harness.setProcessingTime(++time);
         }
         return this;

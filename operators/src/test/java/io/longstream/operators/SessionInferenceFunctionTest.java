@@ -153,7 +153,7 @@ class SessionInferenceFunctionTest {
     @Test
     void anIdleSessionExpiresAfterItsTtlAndStartsAfreshWithItsNextEvent() throws Exception {
         SessionConfig expiring = new SessionConfig(MODEL.toString(), 1, 32, "full", 0, CacheDtype.BF16,
-                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 50);
+                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 50, SessionConfig.DEFAULT_DECODE_BLOCK);
         try (SessionHarness h = SessionHarness.open(expiring);
              SessionHarness fresh = SessionHarness.open(config(32, 0));
              SessionHarness remembering = SessionHarness.open(config(32, 0))) {
@@ -166,6 +166,32 @@ class SessionInferenceFunctionTest {
             assertEquals(fresh.answers().get(0).getTokenIds(), h.answers().get(1).getTokenIds());
             assertEquals(0, h.answers().get(1).getCachedTokens(), "nothing of the expired session is left");
             assertTrue(remembering.answers().get(1).getCachedTokens() > 0);
+        }
+    }
+
+    @Test
+    void anAnswerDecodedInBlocksAcrossStepsAndARestoreEqualsOneDecodedAtOnce() throws Exception {
+        SessionEvent[] events = {doc("s", "d1", "The tug Kestrel towed a yacht into the marina."),
+            event("s", "q", Query.newBuilder().setQueryId("q").setText("Which tug?").setMaxNewTokens(9).setTemperature(0.9f).build())};
+        SessionConfig blocksOfTwo = new SessionConfig(MODEL.toString(), 1, 32, "full", 0, CacheDtype.BF16,
+                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, 2);
+        List<Integer> atOnce;
+        try (SessionHarness h = SessionHarness.open(config(32, 0))) {
+            atOnce = h.send(events).answers().get(0).getTokenIds();
+        }
+        assertTrue(atOnce.size() > 2, "the answer needs more than one block: " + atOnce);
+        try (SessionHarness h = SessionHarness.open(blocksOfTwo)) {
+            assertEquals(atOnce, h.send(events).answers().get(0).getTokenIds());
+        }
+        OperatorSubtaskState midAnswer;
+        try (SessionHarness h = SessionHarness.open(blocksOfTwo)) {
+            // the flush of the pending tokens, then the answer's first block of two
+            h.enqueue(events).fire(2);
+            assertEquals(0, h.answers().size(), "the answer is not finished yet");
+            midAnswer = h.snapshot();
+        }
+        try (SessionHarness restored = SessionHarness.restore(blocksOfTwo, midAnswer)) {
+            assertEquals(atOnce, restored.send().answers().get(0).getTokenIds());
         }
     }
 

@@ -4,6 +4,7 @@ import io.longstream.inference.ChunkedPrefill;
 import io.longstream.jobs.pipeline.PipelineSettings;
 import io.longstream.jobs.pipeline.Topics;
 import io.longstream.operators.EventLimits;
+import io.longstream.operators.SessionConfig;
 import io.longstream.state.cache.CacheDtype;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,6 +39,9 @@ final class PipelineOptions {
     @Option(names = "--checkpoint-interval", paramLabel = "SECONDS", description = "checkpoint every SECONDS; outputs are committed then (default: ${DEFAULT-VALUE})")
     double checkpointSeconds = 2;
 
+    @Option(names = "--decode-block", paramLabel = "N", description = "answer tokens decoded per step; checkpoints pass between steps (default: ${DEFAULT-VALUE})")
+    int decodeBlock = SessionConfig.DEFAULT_DECODE_BLOCK;
+
     @Option(names = "--idle-ttl", paramLabel = "SECONDS", description = "drop a session idle this long, saying so on the memory topic; 0 = never (default: ${DEFAULT-VALUE})")
     long idleTtlSeconds;
 
@@ -71,6 +75,7 @@ final class PipelineOptions {
             throw new IllegalArgumentException("--idle-ttl must be >= 0 (0 = never), got " + idleTtlSeconds);
         }
         s.idleTtl = Duration.ofSeconds(idleTtlSeconds);
+        s.decodeBlock = decodeBlock;
         return s;
     }
 }

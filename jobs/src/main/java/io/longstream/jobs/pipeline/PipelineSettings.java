@@ -30,6 +30,8 @@ public final class PipelineSettings {
     public int parallelism = 1;
     public int maxParallelism = 128;
     public Duration checkpointInterval = Duration.ofSeconds(5);
+    /** Answer tokens decoded per step (checkpoints pass between steps). */
+    public int decodeBlock = SessionConfig.DEFAULT_DECODE_BLOCK;
     /** Idle sessions are dropped after this long; zero keeps them forever. */
     public Duration idleTtl = Duration.ZERO;
 
@@ -46,6 +48,7 @@ public final class PipelineSettings {
         require(maxParallelism >= parallelism, "max parallelism " + maxParallelism + " is below the parallelism " + parallelism);
         require(!checkpointInterval.isNegative() && !checkpointInterval.isZero(),
                 "checkpoint interval must be positive, got " + checkpointInterval);
+        require(decodeBlock >= 1, "decode block must be >= 1, got " + decodeBlock);
         require(!idleTtl.isNegative(), "idle TTL must be >= 0 (0 = off), got " + idleTtl);
         // the policy's spec and budget are checked against the model now, not at the first session
         sessionConfig().policy(policy, ModelConfig.read(modelDir).layers);
@@ -54,7 +57,7 @@ public final class PipelineSettings {
 
     SessionConfig sessionConfig() {
         return new SessionConfig(modelDir.toAbsolutePath().toString(), threads, chunk, policy, budget, cacheDtype, liveCacheBytes,
-                idleTtl.toMillis());
+                idleTtl.toMillis(), decodeBlock);
     }
 
     EventLimits limits() {
