@@ -29,7 +29,7 @@ final class Attention {
 
     private static final class Scratch {
         float[] scores = new float[0];      // [group][capacity]
-        int[] positions = new int[0];
+        int capacity;
         final float[] queries;              // [group][headDim], rotated and scaled
         final float[] sums;                 // [group]
         final float[] acc;                  // [group][valueStride]
@@ -41,10 +41,9 @@ final class Attention {
         }
 
         void ensure(int group, int capacity) {
-            if (positions.length < capacity) {
-                int n = Math.max(capacity, positions.length * 2);
-                scores = new float[(group + 3) * n];
-                positions = new int[n];
+            if (this.capacity < capacity) {
+                this.capacity = Math.max(capacity, this.capacity * 2);
+                scores = new float[(group + 3) * this.capacity];
             }
         }
     }
@@ -75,21 +74,21 @@ final class Attention {
                 view.sync(head, rope, cache.ropeMode());
                 int size = head.slots();
                 s.ensure(group, view.capacity());
-                System.arraycopy(view.positions(), 0, s.positions, 0, size);
+                int[] slotPositions = view.positions();
                 for (int t = 0; t < n; t++) {
                     int p = positions[t];
                     int lowest = window > 0 ? p - window + 1 : Integer.MIN_VALUE;
                     int lo = 0;
-                    while (lo < size && !visible(s.positions[lo], p, lowest)) {
+                    while (lo < size && !visible(slotPositions[lo], p, lowest)) {
                         lo++;
                     }
                     int hi = size - 1;
-                    while (hi >= lo && !visible(s.positions[hi], p, lowest)) {
+                    while (hi >= lo && !visible(slotPositions[hi], p, lowest)) {
                         hi--;
                     }
                     boolean gaps = false;
                     for (int j = lo + 1; j < hi && !gaps; j++) {
-                        gaps = !visible(s.positions[j], p, lowest);
+                        gaps = !visible(slotPositions[j], p, lowest);
                     }
                     RopeTable.Rotation rot = rope.at(view.ropeIndex(p));
                     int qOff = (t * heads + kvh * group) * headDim;
@@ -100,7 +99,7 @@ final class Attention {
                         scores(s, g, group, view, lo, hi);
                     }
                     for (int g = 0; g < group; g++) {
-                        softmax(s, g, view.capacity(), lo, hi, gaps ? p : Integer.MAX_VALUE, lowest);
+                        softmax(s, slotPositions, g, view.capacity(), lo, hi, gaps ? p : Integer.MAX_VALUE, lowest);
                         if (observer != null) {
                             observer.weights(layer, kvh, t, g, s.scores, g * view.capacity(), lo, hi, s.sums[g]);
                         }
@@ -151,9 +150,8 @@ final class Attention {
      * into sums[g]. {@code position} is MAX_VALUE when every slot in the range is visible. The sum is
      * four chains over slots by index mod 4, added (c0 + c1) + (c2 + c3).
      */
-    private static void softmax(Scratch s, int g, int cap, int lo, int hi, int position, int lowest) {
+    private static void softmax(Scratch s, int[] pos, int g, int cap, int lo, int hi, int position, int lowest) {
         float[] scores = s.scores;
-        int[] pos = s.positions;
         int base = g * cap;
         boolean gaps = position != Integer.MAX_VALUE;
         float max = Float.NEGATIVE_INFINITY;
