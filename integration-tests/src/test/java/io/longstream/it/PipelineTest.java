@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.longstream.inference.Fixtures;
 import io.longstream.inference.Model;
 import io.longstream.jobs.io.EventProducer;
+import io.longstream.jobs.io.RejectedBytes;
 import io.longstream.jobs.local.EmbeddedKafka;
 import io.longstream.jobs.local.LocalJob;
 import io.longstream.jobs.pipeline.FlinkSettings;
@@ -22,7 +23,6 @@ import io.longstream.schemas.Rejected;
 import io.longstream.schemas.SessionEvent;
 import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.policy.CachePolicies;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -119,7 +119,7 @@ class PipelineTest {
             for (Rejected r : outputs.rejects) {
                 assertEquals(settings.topics.events, r.getSourceTopic());
                 assertTrue(r.getOffset() >= 0, "rejects carry the record's offset");
-                reasons.put(new String(bytes(r.getKey()), StandardCharsets.UTF_8), r.getReason());
+                reasons.put(new String(RejectedBytes.key(r), StandardCharsets.UTF_8), r.getReason());
             }
             assertEquals(5, outputs.rejects.size(), "rejects: " + reasons);
             assertEquals("not Avro single-object encoded (bad marker)", reasons.get("bad-0"));
@@ -195,12 +195,6 @@ class PipelineTest {
         } finally {
             job.client().cancel().get();
         }
-    }
-
-    private static byte[] bytes(ByteBuffer buffer) {
-        byte[] b = new byte[buffer.remaining()];
-        buffer.duplicate().get(b);
-        return b;
     }
 
     @ParameterizedTest

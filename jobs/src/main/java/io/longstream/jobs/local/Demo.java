@@ -4,6 +4,7 @@ import io.longstream.jobs.io.EventJson;
 import io.longstream.jobs.io.EventProducer;
 import io.longstream.jobs.io.OutputConsumer;
 import io.longstream.jobs.io.OutputRecord;
+import io.longstream.jobs.io.RejectedBytes;
 import io.longstream.jobs.pipeline.PipelineSettings;
 import io.longstream.jobs.pipeline.TopicSetup;
 import io.longstream.schemas.Answer;
@@ -17,7 +18,6 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.io.Reader;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -154,19 +154,13 @@ public final class Demo {
 
     private static void refuse(ConversationReplay replay, Rejected rejected, WireDecoder<SessionEvent> decoder) {
         try {
-            SessionEvent e = decoder.decode(bytes(rejected.getRaw()));
+            SessionEvent e = decoder.decode(RejectedBytes.raw(rejected));
             if (e.getPayload() instanceof Query) {
                 replay.refused(e.getSessionId(), ((Query) e.getPayload()).getQueryId());
             }
         } catch (UndecodableRecordException notAnEvent) {
             // a record that never was an event answers no query
         }
-    }
-
-    private static byte[] bytes(ByteBuffer buffer) {
-        byte[] b = new byte[buffer.remaining()];
-        buffer.duplicate().get(b);
-        return b;
     }
 
     private static List<SessionEvent> readStream(Path file) throws IOException {

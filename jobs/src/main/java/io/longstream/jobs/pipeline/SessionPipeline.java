@@ -1,5 +1,6 @@
 package io.longstream.jobs.pipeline;
 
+import io.longstream.jobs.io.RejectedBytes;
 import io.longstream.operators.EventDecoder;
 import io.longstream.operators.Outputs;
 import io.longstream.operators.RawRecord;
@@ -7,8 +8,6 @@ import io.longstream.operators.SessionInferenceFunction;
 import io.longstream.operators.SourcedEvent;
 import io.longstream.schemas.Answer;
 import io.longstream.schemas.MemoryUpdate;
-import io.longstream.schemas.Rejected;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -61,7 +60,7 @@ public final class SessionPipeline {
                 .sinkTo(sink(settings, topics.memory, "memory", (MemoryUpdate m) -> utf8(m.getSessionId())))
                 .name("memory updates").uid("memory-sink");
         events.getSideOutput(Outputs.REJECTS).union(answers.getSideOutput(Outputs.REJECTS))
-                .sinkTo(sink(settings, topics.rejects, "rejects", SessionPipeline::keyOf))
+                .sinkTo(sink(settings, topics.rejects, "rejects", RejectedBytes::key))
                 .name("rejects").uid("rejects-sink");
     }
 
@@ -74,16 +73,6 @@ public final class SessionPipeline {
                 .setTransactionalIdPrefix(settings.transactionalIdPrefix + "-" + name)
                 .setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS)
                 .build();
-    }
-
-    private static byte[] keyOf(Rejected rejected) {
-        ByteBuffer key = rejected.getKey();
-        if (key == null) {
-            return null;
-        }
-        byte[] bytes = new byte[key.remaining()];
-        key.duplicate().get(bytes);
-        return bytes;
     }
 
     private static byte[] utf8(String s) {
