@@ -100,6 +100,19 @@ public final class KvCache {
         return new Mark(nextPosition, marks);
     }
 
+    /** An independent copy, entry for entry and slot for slot (through the page codec, so bit-exact). */
+    public KvCache copy() {
+        KvCache c = new KvCache(layers, kvHeads, headDim, dtype);
+        for (int i = 0; i < heads.length; i++) {
+            for (int page = 0; page < KvPageCodec.pages(heads[i].slots()); page++) {
+                KvPageCodec.decode(KvPageCodec.encode(heads[i], page), c.heads[i], page);
+            }
+        }
+        c.nextPosition = nextPosition;
+        c.ropeMode = ropeMode;
+        return c;
+    }
+
     public long bytes() {
         long total = 0;
         for (HeadCache h : heads) {

@@ -1,0 +1,88 @@
+package io.longstream.operators.episodes;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.longstream.inference.Fixtures;
+import io.longstream.inference.Model;
+import io.longstream.inference.text.ChatTemplate;
+import io.longstream.inference.text.ChatTemplate.Message;
+import io.longstream.inference.text.TokenStream;
+import io.longstream.state.cache.CacheDtype;
+import io.longstream.state.cache.KvCache;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class EpisodicSessionTest {
+    private static final String[] TOPICS = {"ferry", "flour", "router", "invoice"};
+
+    /** A stand-in encoder: one direction per topic word, a little seeded noise, unit length. */
+    private static float[] embed(String text) {
+        float[] v = new float[16];
+        SplittableRandom r = new SplittableRandom(text.hashCode());
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (0.05 * r.nextGaussian());
+        }
+        for (int t = 0; t < TOPICS.length; t++) {
+            if (text.contains(TOPICS[t])) {
+                v[t] += 1f;
+            }
+        }
+        double n = 0;
+        for (float x : v) {
+            n += x * x;
+        }
+        for (int i = 0; i < v.length; i++) {
+            v[i] /= (float) Math.sqrt(n);
+        }
+        return v;
+    }
+
+    @Test
+    void everyEpisodeCacheStaysWithinItsLayerBudgetsAndQueriesRouteToTheirTopic() {
+        try (Model model = Model.load(Fixtures.model("llama-tiny-f32"), 1)) {
+            TokenStream tokens = new TokenStream(model.tokenizer(), ChatTemplate.load(model.dir()), model.config().bosTokenId);
+            EpisodicSession session = new EpisodicSession(model, tokens, EpisodicSessionTest::embed, 128, 512, CacheDtype.BF16, 7);
+            assertEquals(32, session.chunk(), "c* = min(C, B/4)");
+            List<Integer> pending = new ArrayList<>();
+            for (int t : tokens.start()) {
+                pending.add(t);
+            }
+            Message previous = null;
+            for (int i = 0; i < 48; i++) {
+                String topic = TOPICS[(i / 4) % TOPICS.length];
+                Message turn = new Message(i % 2 == 0 ? "user" : "assistant", "About the " + topic + ": note number " + i + ".");
+                for (int t : tokens.turn(previous, turn)) {
+                    pending.add(t);
+                }
+                previous = turn;
+                session.observeTurn(turn.role(), turn.content());
+                while (pending.size() >= session.chunk()) {
+                    int[] chunk = pending.subList(0, session.chunk()).stream().mapToInt(Integer::intValue).toArray();
+                    pending.subList(0, session.chunk()).clear();
+                    session.prefill(chunk);
+                    for (int k = 0; k < session.episodeCount(); k++) {
+                        KvCache cache = session.cache(k);
+                        for (int l = 0; l < cache.layers(); l++) {
+                            int total = 0;
+                            for (int h = 0; h < cache.kvHeads(); h++) {
+                                total += cache.head(l, h).size();
+                            }
+                            // M = B - c* - Pcap = 128 - 32 - 32; alpha = 0 gives every layer M
+                            assertTrue(total <= 64 * cache.kvHeads(), "episode " + k + " layer " + l + ": " + total);
+                        }
+                    }
+                }
+            }
+            assertEquals(EpisodicSession.EPISODES, session.episodeCount());
+            int[] routes = new int[TOPICS.length];
+            for (int t = 0; t < TOPICS.length; t++) {
+                routes[t] = session.route("What about the " + TOPICS[t] + "?");
+            }
+            assertEquals(TOPICS.length, Arrays.stream(routes).distinct().count(), "each topic has its episode: " + Arrays.toString(routes));
+        }
+    }
+}
