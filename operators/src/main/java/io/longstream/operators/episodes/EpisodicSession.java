@@ -36,21 +36,50 @@ public final class EpisodicSession {
     private final Function<String, float[]> encoder;
     private final EpisodeBudget budget;
     private final int[] layerBudgets;
-    private final Segmenter segmenter = new Segmenter(UTTERANCES_PER_SEGMENT);
     private final OnlineEpisodes episodes;
     private final List<KvCache> caches = new ArrayList<>();
     private final List<int[]> patchedPrompts = new ArrayList<>();
 
+    /** What a session must persist besides its caches' pages: the clustering and the open segment. */
+    public record Saved(OnlineEpisodes.State episodes, List<String> openUtterances) {
+    }
+
+    private final Segmenter segmenter;
+
     public EpisodicSession(Model model, TokenStream tokens, Function<String, float[]> encoder, int budget, int configuredChunk,
                            CacheDtype dtype, long seed) {
+        this(model, tokens, encoder, budget, configuredChunk, new OnlineEpisodes(EPISODES, MEDOIDS, seed),
+                new Segmenter(UTTERANCES_PER_SEGMENT), List.of(model.transformer().newCache(dtype)));
+    }
+
+    private EpisodicSession(Model model, TokenStream tokens, Function<String, float[]> encoder, int budget, int configuredChunk,
+                            OnlineEpisodes episodes, Segmenter segmenter, List<KvCache> caches) {
         this.model = model;
         this.tokens = tokens;
         this.encoder = encoder;
         this.budget = EpisodeBudget.of(budget, configuredChunk);
         this.layerBudgets = LayerBudgets.allocate(null, 0, model.config().layers, this.budget.retained());
-        this.episodes = new OnlineEpisodes(EPISODES, MEDOIDS, seed);
-        caches.add(model.transformer().newCache(dtype));
-        patchedPrompts.add(patchedPrompt(List.of()));
+        this.episodes = episodes;
+        this.segmenter = segmenter;
+        this.caches.addAll(caches);
+        for (int k = 0; k < caches.size(); k++) {
+            patchedPrompts.add(patchedPrompt(episodes.medoidTexts(k)));
+        }
+    }
+
+    /** A session continued from what {@link #save()} returned and its caches (restored from their pages). */
+    public static EpisodicSession restore(Model model, TokenStream tokens, Function<String, float[]> encoder, int budget,
+                                          int configuredChunk, Saved saved, List<KvCache> caches) {
+        OnlineEpisodes episodes = OnlineEpisodes.restore(saved.episodes());
+        if (caches.size() != episodes.episodeCount()) {
+            throw new IllegalArgumentException(caches.size() + " episode caches for " + episodes.episodeCount() + " episodes");
+        }
+        return new EpisodicSession(model, tokens, encoder, budget, configuredChunk, episodes,
+                Segmenter.restore(UTTERANCES_PER_SEGMENT, saved.openUtterances()), caches);
+    }
+
+    public Saved save() {
+        return new Saved(episodes.snapshot(), segmenter.openUtterances());
     }
 
     /** c*: the chunk every prefill step takes. */

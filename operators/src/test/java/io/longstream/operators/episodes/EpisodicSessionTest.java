@@ -85,4 +85,67 @@ class EpisodicSessionTest {
             assertEquals(TOPICS.length, Arrays.stream(routes).distinct().count(), "each topic has its episode: " + Arrays.toString(routes));
         }
     }
+
+    @Test
+    void aSessionSavedAndRestoredMidStreamContinuesExactly() {
+        try (Model model = Model.load(Fixtures.model("llama-tiny-f32"), 1)) {
+            TokenStream tokens = new TokenStream(model.tokenizer(), ChatTemplate.load(model.dir()), model.config().bosTokenId);
+            EpisodicSession live = new EpisodicSession(model, tokens, EpisodicSessionTest::embed, 128, 512, CacheDtype.BF16, 7);
+            List<Integer> pending = new ArrayList<>();
+            feed(live, tokens, pending, 0, 22);
+            List<KvCache> copies = new ArrayList<>();
+            for (int k = 0; k < live.episodeCount(); k++) {
+                copies.add(live.cache(k).copy());
+            }
+            EpisodicSession restored = EpisodicSession.restore(model, tokens, EpisodicSessionTest::embed, 128, 512, live.save(), copies);
+            List<Integer> pendingCopy = new ArrayList<>(pending);
+            feed(live, tokens, pending, 22, 40);
+            feed(restored, tokens, pendingCopy, 22, 40);
+            assertEquals(live.episodeCount(), restored.episodeCount());
+            for (int k = 0; k < live.episodeCount(); k++) {
+                for (int l = 0; l < live.cache(k).layers(); l++) {
+                    assertEquals(positions(live.cache(k), l), positions(restored.cache(k), l), "episode " + k + " layer " + l);
+                }
+            }
+            for (String topic : TOPICS) {
+                assertEquals(live.route("And the " + topic + "?"), restored.route("And the " + topic + "?"));
+            }
+        }
+    }
+
+    /** Turns {@code from} to {@code to} of the test conversation (the previous turn is rebuilt from the index). */
+    private static void feed(EpisodicSession session, TokenStream tokens, List<Integer> pending, int from, int to) {
+        if (from == 0) {
+            for (int t : tokens.start()) {
+                pending.add(t);
+            }
+        }
+        for (int i = from; i < to; i++) {
+            Message previous = i == 0 ? null : turn(i - 1);
+            Message turn = turn(i);
+            for (int t : tokens.turn(previous, turn)) {
+                pending.add(t);
+            }
+            session.observeTurn(turn.role(), turn.content());
+            while (pending.size() >= session.chunk()) {
+                int[] chunk = pending.subList(0, session.chunk()).stream().mapToInt(Integer::intValue).toArray();
+                pending.subList(0, session.chunk()).clear();
+                session.prefill(chunk);
+            }
+        }
+    }
+
+    private static Message turn(int i) {
+        return new Message(i % 2 == 0 ? "user" : "assistant", "About the " + TOPICS[(i / 4) % TOPICS.length] + ": note number " + i + ".");
+    }
+
+    private static List<Integer> positions(KvCache cache, int layer) {
+        List<Integer> out = new ArrayList<>();
+        for (int h = 0; h < cache.kvHeads(); h++) {
+            for (int slot : cache.head(layer, h).slotsByPosition()) {
+                out.add(cache.head(layer, h).position(slot));
+            }
+        }
+        return out;
+    }
 }
