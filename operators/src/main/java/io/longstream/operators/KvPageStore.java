@@ -7,8 +7,10 @@ import java.util.BitSet;
 import org.apache.flink.api.common.state.MapState;
 
 /**
- * The session's KV pages in Flink MapState (RocksDB): page id = (layer·kvHeads + head) in the high
- * 32 bits, page index in the low ones. Only pages changed since the last save are written.
+ * The session's KV pages in Flink MapState (RocksDB): page id = cache index (epicache's episode; 0 for a
+ * one-cache policy) in bits 48–62, (layer·kvHeads + head) in bits 32–47, page index in the low 32 bits.
+ * Only pages changed since the last save are written. {@code slots} arrays hold the slots spanned per
+ * (cache, layer, KV head): [cache·layers·kvHeads + layer·kvHeads + head].
  */
 final class KvPageStore {
     private final MapState<Long, byte[]> pages;
@@ -17,43 +19,47 @@ final class KvPageStore {
         this.pages = pages;
     }
 
-    static long pageId(int headIndex, int page) {
-        return ((long) headIndex << 32) | page;
+    static long pageId(int cacheIndex, int headIndex, int page) {
+        return ((long) cacheIndex << 48) | ((long) headIndex << 32) | page;
     }
 
-    /** Writes every changed page (and drops pages past a shrunk head); returns how many were written. */
-    int save(KvCache cache, int[] savedSlots) throws Exception {
+    /** Writes every changed page of cache {@code cacheIndex} (and drops pages past a shrunk head); returns how many were written. */
+    int save(int cacheIndex, KvCache cache, int[] savedSlots) throws Exception {
         int written = 0;
+        int base = cacheIndex * cache.layers() * cache.kvHeads();
         for (int l = 0; l < cache.layers(); l++) {
             for (int h = 0; h < cache.kvHeads(); h++) {
-                int index = l * cache.kvHeads() + h;
-                HeadCache head = cache.head(l, h);
-                int pageCount = KvPageCodec.pages(head.slots());
-                BitSet dirty = head.dirtyPages();
+                int head = l * cache.kvHeads() + h;
+                int index = base + head;
+                HeadCache entries = cache.head(l, h);
+                int pageCount = KvPageCodec.pages(entries.slots());
+                BitSet dirty = entries.dirtyPages();
                 for (int p = dirty.nextSetBit(0); p >= 0 && p < pageCount; p = dirty.nextSetBit(p + 1)) {
-                    pages.put(pageId(index, p), KvPageCodec.encode(head, p));
+                    pages.put(pageId(cacheIndex, head, p), KvPageCodec.encode(entries, p));
                     written++;
                 }
                 for (int p = pageCount; p < KvPageCodec.pages(savedSlots[index]); p++) {
-                    pages.remove(pageId(index, p));
+                    pages.remove(pageId(cacheIndex, head, p));
                 }
-                savedSlots[index] = head.slots();
-                head.markSaved();
+                savedSlots[index] = entries.slots();
+                entries.markSaved();
             }
         }
         return written;
     }
 
-    /** Rebuilds a cache from its pages, entries exactly as saved. */
-    void restore(KvCache cache, int[] slots) throws Exception {
+    /** Rebuilds cache {@code cacheIndex} from its pages, entries exactly as saved. */
+    void restore(int cacheIndex, KvCache cache, int[] slots) throws Exception {
+        int base = cacheIndex * cache.layers() * cache.kvHeads();
         for (int l = 0; l < cache.layers(); l++) {
             for (int h = 0; h < cache.kvHeads(); h++) {
-                int index = l * cache.kvHeads() + h;
+                int index = base + l * cache.kvHeads() + h;
                 HeadCache head = cache.head(l, h);
                 for (int p = 0; p < KvPageCodec.pages(slots[index]); p++) {
-                    byte[] bytes = pages.get(pageId(index, p));
+                    byte[] bytes = pages.get(pageId(cacheIndex, l * cache.kvHeads() + h, p));
                     if (bytes == null) {
-                        throw new IllegalStateException("KV page " + p + " of layer " + l + " head " + h + " is missing from state");
+                        throw new IllegalStateException("KV page " + p + " of cache " + cacheIndex + " layer " + l + " head " + h
+                                + " is missing from state");
                     }
                     KvPageCodec.decode(bytes, head, p);
                 }

@@ -1,25 +1,24 @@
 package io.longstream.operators;
 
-import io.longstream.state.cache.KvCache;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Deserialised caches of recently used sessions, least recently used first out, bounded in bytes.
- * RocksDB stays the truth: an entry is used only while it reflects the chunk count in state.
+ * Deserialised memories (caches) of recently used sessions, least recently used first out, bounded in
+ * bytes. RocksDB stays the truth: an entry is used only while it reflects the revision in state.
  */
 final class LiveCaches {
     private final long maxBytes;
     private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
 
     private static final class Entry {
-        final KvCache cache;
-        long chunks;
+        final SessionMemory memory;
+        long revision;
 
-        Entry(KvCache cache, long chunks) {
-            this.cache = cache;
-            this.chunks = chunks;
+        Entry(SessionMemory memory, long revision) {
+            this.memory = memory;
+            this.revision = revision;
         }
     }
 
@@ -27,19 +26,19 @@ final class LiveCaches {
         this.maxBytes = maxBytes;
     }
 
-    /** The live cache of the session if it reflects {@code chunks} prefilled chunks, else null. */
-    KvCache get(String session, long chunks) {
+    /** The live memory of the session if it reflects {@code revision} in state, else null. */
+    SessionMemory get(String session, long revision) {
         Entry e = entries.get(session);
-        return e != null && e.chunks == chunks ? e.cache : null;
+        return e != null && e.revision == revision ? e.memory : null;
     }
 
-    /** Records that the session's cache now reflects {@code chunks} chunks, then trims to the byte bound. */
-    void put(String session, KvCache cache, long chunks) {
+    /** Records that the session's memory now reflects {@code revision}, then trims to the byte bound. */
+    void put(String session, SessionMemory memory, long revision) {
         Entry e = entries.get(session);
-        if (e != null && e.cache == cache) {
-            e.chunks = chunks;
+        if (e != null && e.memory == memory) {
+            e.revision = revision;
         } else {
-            entries.put(session, new Entry(cache, chunks));
+            entries.put(session, new Entry(memory, revision));
         }
         trim(session);
     }
@@ -52,13 +51,13 @@ final class LiveCaches {
     private void trim(String keep) {
         long total = 0;
         for (Entry e : entries.values()) {
-            total += e.cache.bytes();
+            total += e.memory.bytes();
         }
         Iterator<Map.Entry<String, Entry>> it = entries.entrySet().iterator();
         while (total > maxBytes && it.hasNext()) {
             Map.Entry<String, Entry> eldest = it.next();
             if (!eldest.getKey().equals(keep)) {
-                total -= eldest.getValue().cache.bytes();
+                total -= eldest.getValue().memory.bytes();
                 it.remove();
             }
         }

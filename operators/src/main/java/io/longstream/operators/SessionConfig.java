@@ -3,6 +3,7 @@ package io.longstream.operators;
 import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.policy.CachePolicies;
 import io.longstream.state.policy.CachePolicy;
+import io.longstream.state.policy.episodes.EpisodeSettings;
 import java.io.Serializable;
 import java.nio.file.Paths;
 
@@ -61,6 +62,20 @@ public final class SessionConfig implements Serializable {
     /** A fresh instance of the policy {@code spec} (the job's budget unless the spec sets one) for a model of {@code layers}. */
     public CachePolicy policy(String spec, int layers) {
         return CachePolicies.parse(spec, budget, layers, chunk);
+    }
+
+    /** The settings of an epicache {@code spec}, the job's budget per episode unless the spec sets one. */
+    public EpisodeSettings episodeSettings(String spec) {
+        return CachePolicies.episodeSettings(spec, budget, chunk);
+    }
+
+    /** Checks {@code spec} as the session operator will read it, so a bad policy fails when the job is built. */
+    public void checkPolicy(String spec, int layers) {
+        if (CachePolicies.episodic(spec)) {
+            episodeSettings(spec);
+        } else {
+            policy(spec, layers);
+        }
     }
 
     private static void require(boolean ok, String name, int value) {

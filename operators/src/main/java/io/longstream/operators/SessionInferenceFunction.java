@@ -6,6 +6,11 @@ import io.longstream.inference.Sampler;
 import io.longstream.inference.text.ChatTemplate;
 import io.longstream.inference.text.ChatTemplate.Message;
 import io.longstream.inference.text.TokenStream;
+import io.longstream.operators.episodes.EpisodeClustering;
+import io.longstream.operators.episodes.EpisodeSegment;
+import io.longstream.operators.episodes.EpisodeStore;
+import io.longstream.operators.episodes.EpisodicSession;
+import io.longstream.operators.episodes.SegmentEncoder;
 import io.longstream.schemas.Answer;
 import io.longstream.schemas.Control;
 import io.longstream.schemas.ControlAction;
@@ -15,11 +20,15 @@ import io.longstream.schemas.MemoryUpdate;
 import io.longstream.schemas.Query;
 import io.longstream.state.cache.HeadCache;
 import io.longstream.state.cache.KvCache;
+import io.longstream.state.policy.CachePolicies;
 import io.longstream.state.policy.CachePolicy;
+import io.longstream.state.policy.episodes.EpisodeSettings;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -35,10 +44,11 @@ import org.apache.flink.util.Collector;
 
 /**
  * The session operator: turns a session's events into its token stream, prefills it into the
- * session's KV cache one chunk per step, and answers queries from the cache in a scratch overlay that
- * leaves no trace. Work is driven by processing-time timers, one step (a prefill chunk or an answer)
- * per firing, so checkpoint barriers pass between steps. State: {@link SessionMeta}, the KV pages, and
- * the events waiting their turn (a query waits for the tokens before it; later events wait for it).
+ * session's memory (one KV cache, or one per episode under epicache) one chunk per step, and answers
+ * queries from a cache in a scratch overlay that leaves no trace. Work is driven by processing-time
+ * timers, one step (a prefill chunk or an answer) per firing, so checkpoint barriers pass between
+ * steps. State: {@link SessionMeta}, the KV pages, epicache's segments and clustering, and the events
+ * waiting their turn (a query waits for the tokens before it; later events wait for it).
  */
 public final class SessionInferenceFunction extends KeyedProcessFunction<String, SourcedEvent, Answer> {
     private static final long serialVersionUID = 1L;
@@ -48,12 +58,14 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
     private transient ValueState<SessionMeta> metaState;
     private transient ListState<SourcedEvent> waiting;
     private transient KvPageStore pages;
+    private transient EpisodeStore episodeStore;
     private transient Model model;
     private transient TokenStream tokenStream;
     private transient LiveCaches live;
     private transient int layers;
-    /** The policy of the session the current step works on. */
-    private transient CachePolicy policy;
+    private transient int kvHeads;
+    /** The memory of the session the current step works on. */
+    private transient SessionMemory memory;
 
     public SessionInferenceFunction(SessionConfig config) {
         this.config = config;
@@ -66,10 +78,14 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
         MapState<Long, byte[]> pageState = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>("kv-pages", Types.LONG, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
         pages = new KvPageStore(pageState);
+        episodeStore = new EpisodeStore(
+                getRuntimeContext().getMapState(new MapStateDescriptor<>("episode-segments", Types.LONG, TypeInformation.of(EpisodeSegment.class))),
+                getRuntimeContext().getState(new ValueStateDescriptor<>("episode-clustering", TypeInformation.of(EpisodeClustering.class))));
         model = SharedModels.get(Paths.get(config.modelDir), config.threads);
         tokenStream = new TokenStream(model.tokenizer(), ChatTemplate.load(model.dir()), model.config().bosTokenId);
         live = new LiveCaches(config.liveCacheBytes);
         layers = model.config().layers;
+        kvHeads = model.config().kvHeads;
     }
 
     @Override
@@ -107,9 +123,7 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
     /** Drops an idle session's state and pages (the Contracts' idle TTL); its next event starts it afresh. */
     private void expire(String session, SessionMeta meta, Context ctx) throws Exception {
         String lastEvent = meta.lastEventId;
-        pages.clear();
-        live.remove(session);
-        meta.clear();
+        forget(session, meta);
         metaState.clear();
         ctx.output(Outputs.MEMORY, memoryUpdate(session, lastEvent, meta, 0, "expired"));
     }
@@ -122,11 +136,8 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
         }
         List<SourcedEvent> queue = new ArrayList<>();
         waiting.get().forEach(queue::add);
-        policy = config.policy(meta.policySpec != null ? meta.policySpec : config.policySpec, layers);
-        if (meta.policyState.length > 0) {
-            policy.restore(meta.policyState);
-        }
-        int chunk = policy.chunk();
+        memory = memoryOf(session, meta);
+        int chunk = memory.chunk();
         boolean more;
         if (meta.pending.length >= chunk) {
             prefill(session, meta, chunk, ctx);
@@ -154,7 +165,7 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
                     prefill(session, meta, meta.pending.length, ctx);
                     return true;
                 }
-                if (!answer(session, meta, sourced, (Query) payload, chunk, ctx, out)) {
+                if (!answer(session, meta, sourced, (Query) payload, ctx, out)) {
                     return true;
                 }
                 queue.remove(0);
@@ -176,7 +187,7 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
                 ctx.output(Outputs.REJECTS, sourced.rejected("cannot tokenize the event: " + e.getMessage()));
                 continue;
             }
-            String refusal = policy.refusal(cacheSize(meta), meta.pending.length + tokens.length);
+            String refusal = memory.ingestRefusal(meta.pending.length + tokens.length);
             if (refusal != null) {
                 ctx.output(Outputs.REJECTS, sourced.rejected(refusal));
                 ctx.output(Outputs.MEMORY, memoryUpdate(session, sourced.event.getEventId(), meta, 0, "budget exceeded"));
@@ -184,6 +195,9 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
             }
             accept(meta, payload, tokens);
             meta.lastEventId = sourced.event.getEventId();
+            if (observe(meta, payload)) {
+                persist(session, meta, ctx, "ok");
+            }
             if (meta.pending.length >= chunk) {
                 return true;
             }
@@ -203,6 +217,17 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
         return meta.started ? body : concat(tokenStream.start(), body);
     }
 
+    /** Shows an accepted event's text to the memory (epicache segments it); returns whether the memory changed. */
+    private boolean observe(SessionMeta meta, Object payload) {
+        boolean changed = payload instanceof DocumentChunk
+                ? memory.observeDocument(((DocumentChunk) payload).getText())
+                : memory.observeTurn(((ConversationTurn) payload).getRole(), ((ConversationTurn) payload).getText());
+        if (memory instanceof EpisodicSession) {
+            meta.openUtterances = ((EpisodicSession) memory).openUtterances().toArray(String[]::new);
+        }
+        return changed;
+    }
+
     private static void accept(SessionMeta meta, Object payload, int[] tokens) {
         meta.pending = concat(meta.pending, tokens);
         meta.tokensIngested += tokens.length;
@@ -215,29 +240,42 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
     }
 
     private void prefill(String session, SessionMeta meta, int count, Context ctx) throws Exception {
-        KvCache cache = cacheOf(session, meta);
-        model.transformer().forward(Arrays.copyOf(meta.pending, count), cache, false);
+        meta.evictions += memory.prefill(Arrays.copyOf(meta.pending, count));
         meta.pending = Arrays.copyOfRange(meta.pending, count, meta.pending.length);
-        compactAndSave(session, meta, cache, ctx, "ok");
+        persist(session, meta, ctx, "ok");
     }
 
-    /** Lets the policy compact the cache, writes the pages that changed, and says so on the memory topic. */
-    private void compactAndSave(String session, SessionMeta meta, KvCache cache, Context ctx, String status) throws Exception {
-        meta.evictions += policy.compact(cache);
-        meta.policyState = policy.state();
-        meta.chunks++;
-        meta.nextPosition = cache.nextPosition();
-        if (meta.headSlots.length == 0) {
-            meta.headSlots = new int[cache.layers() * cache.kvHeads()];
-            meta.headEntries = new int[cache.layers() * cache.kvHeads()];
+    /**
+     * Records a change of the memory: writes the pages that changed (and epicache's new segments and clustering),
+     * updates the bookkeeping, and says so on the memory topic.
+     */
+    private void persist(String session, SessionMeta meta, Context ctx, String status) throws Exception {
+        meta.policyState = memory.policyState();
+        meta.nextPosition = memory.cache(0).nextPosition();
+        int perCache = layers * kvHeads;
+        if (meta.headSlots.length < memory.cacheCount() * perCache) {
+            meta.headSlots = Arrays.copyOf(meta.headSlots, memory.cacheCount() * perCache);
+            meta.headEntries = Arrays.copyOf(meta.headEntries, memory.cacheCount() * perCache);
         }
-        for (int l = 0; l < cache.layers(); l++) {
-            for (int h = 0; h < cache.kvHeads(); h++) {
-                meta.headEntries[l * cache.kvHeads() + h] = cache.head(l, h).size();
+        int written = 0;
+        for (int k = 0; k < memory.cacheCount(); k++) {
+            KvCache cache = memory.cache(k);
+            written += pages.save(k, cache, meta.headSlots);
+            for (int l = 0; l < layers; l++) {
+                for (int h = 0; h < kvHeads; h++) {
+                    meta.headEntries[k * perCache + l * kvHeads + h] = cache.head(l, h).size();
+                }
             }
         }
-        int written = pages.save(cache, meta.headSlots);
-        live.put(session, cache, meta.chunks);
+        if (memory instanceof EpisodicSession) {
+            EpisodicSession episodic = (EpisodicSession) memory;
+            if (episodic.segmentCount() != meta.segmentsSaved) {
+                episodeStore.save(episodic.clustering(), meta.segmentsSaved);
+                meta.segmentsSaved = episodic.segmentCount();
+            }
+        }
+        meta.revision++;
+        live.put(session, memory, meta.revision);
         ctx.output(Outputs.MEMORY, memoryUpdate(session, meta.lastEventId, meta, written, status));
     }
 
@@ -246,7 +284,7 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
      * done (answered or rejected). Between blocks only the tokens so far are kept, in state: the next
      * step re-attends prompt and tokens in one pass, which changes no bit.
      */
-    private boolean answer(String session, SessionMeta meta, SourcedEvent sourced, Query query, int chunk, Context ctx,
+    private boolean answer(String session, SessionMeta meta, SourcedEvent sourced, Query query, Context ctx,
                            Collector<Answer> out) throws Exception {
         long now = System.currentTimeMillis();
         int[] prompt;
@@ -260,9 +298,7 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
             prompt = concat(tokenStream.start(), prompt);
         }
         int maxNew = query.getMaxNewTokens();
-        String refusal = prompt.length + maxNew > chunk
-                ? "query too long: " + prompt.length + " prompt tokens + " + maxNew + " new tokens exceed the chunk of " + chunk
-                : policy.refusal(cacheSize(meta), prompt.length + maxNew);
+        String refusal = memory.queryRefusal(prompt.length, maxNew);
         if (refusal != null) {
             ctx.output(Outputs.REJECTS, sourced.rejected(refusal));
             return true;
@@ -270,13 +306,17 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
         if (meta.answerStartedAt == 0) {
             meta.answerStartedAt = now;
         }
-        KvCache cache = cacheOf(session, meta);
+        if (meta.answerCache < 0) {
+            meta.answerCache = memory.route(query.getText());
+        }
+        KvCache cache = memory.cache(meta.answerCache);
+        int cachedTokens = cache.maxEntries();
         KvCache.Mark mark = cache.mark();
         Sampler sampler = Sampler.of(query.getTemperature(), query.getTopP(),
                 QuerySeeds.seed(query.getSeed(), session, query.getQueryId())).skip(meta.answerTokens.length);
         Generator.Result result;
         try {
-            result = new Generator(model.transformer(), chunk).resume(prompt, meta.answerTokens, cache, sampler, maxNew,
+            result = new Generator(model.transformer(), memory.queryChunk()).resume(prompt, meta.answerTokens, cache, sampler, maxNew,
                     model.stopTokenIds(), config.decodeBlock, token -> {
                         if (meta.answerFirstTokenAt == 0) {
                             meta.answerFirstTokenAt = System.currentTimeMillis();
@@ -301,15 +341,16 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
                 .setTokenIds(ids)
                 .setFinishReason(result.finishReason == Generator.FinishReason.STOP ? "stop" : "length")
                 .setPromptTokens(prompt.length)
-                .setCachedTokens(cacheSize(meta))
+                .setCachedTokens(cachedTokens)
                 .setTimeToFirstTokenMs((meta.answerFirstTokenAt == 0 ? end : meta.answerFirstTokenAt) - meta.answerStartedAt)
                 .setTotalLatencyMs(end - meta.answerStartedAt)
-                .setPolicy(policy.spec())
+                .setPolicy(memory.spec())
                 .setModel(config.modelName)
                 .build());
         meta.answerTokens = new int[0];
         meta.answerStartedAt = 0;
         meta.answerFirstTokenAt = 0;
+        meta.answerCache = -1;
         return true;
     }
 
@@ -323,75 +364,123 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
             ctx.output(Outputs.REJECTS, sourced.rejected("CLOSE of unknown session " + session));
             return;
         }
-        pages.clear();
-        live.remove(session);
-        meta.clear();
-        policy = config.policy(config.policySpec, layers);
+        forget(session, meta);
+        memory = memoryOf(session, meta);
         ctx.output(Outputs.MEMORY, memoryUpdate(session, sourced.event.getEventId(), meta, 0,
                 action == ControlAction.RESET ? "reset" : "closed"));
     }
 
-    /** The session's policy from now on; the cache is compacted to the new policy's target at once, so the bound holds. */
+    /** Drops everything the session holds: pages, episodes, its live copy and its bookkeeping. */
+    private void forget(String session, SessionMeta meta) {
+        pages.clear();
+        episodeStore.clear();
+        live.remove(session);
+        meta.clear();
+    }
+
+    /**
+     * The session's policy from now on; a cache is compacted to the new policy's target at once, so the bound
+     * holds. epicache keeps other caches than the one-cache policies, so a switch to or from it is taken only
+     * before the session's first event.
+     */
     private void setPolicy(String session, SessionMeta meta, SourcedEvent sourced, String spec, Context ctx) throws Exception {
-        CachePolicy next;
+        boolean episodic = CachePolicies.episodic(spec);
+        if (meta.started && (episodic || memory instanceof EpisodicSession)) {
+            ctx.output(Outputs.REJECTS, sourced.rejected("SET_POLICY " + spec + ": a switch to or from epicache is taken only "
+                    + "before the session's first event (RESET the session first)"));
+            return;
+        }
+        SessionMemory next;
         try {
-            next = config.policy(spec, layers);
+            next = episodic ? newEpisodicSession(session, config.episodeSettings(spec)) : switchedMemory(config.policy(spec, layers));
         } catch (IllegalArgumentException e) {
             ctx.output(Outputs.REJECTS, sourced.rejected("SET_POLICY " + spec + ": " + e.getMessage()));
             return;
         }
-        policy = next;
-        meta.policySpec = next.spec();
-        meta.policyState = next.state();
+        memory = next;
+        if (memory instanceof PolicyMemory) {
+            meta.evictions += ((PolicyMemory) memory).compact();
+        }
+        meta.policySpec = memory.spec();
         meta.lastEventId = sourced.event.getEventId();
-        if (meta.headSlots.length > 0) {
-            compactAndSave(session, meta, cacheOf(session, meta), ctx, "policy " + next.spec());
+        persist(session, meta, ctx, "policy " + memory.spec());
+    }
+
+    /** The current cache under {@code next}, or a fresh one if the session held episodes. */
+    private PolicyMemory switchedMemory(CachePolicy next) {
+        return memory instanceof PolicyMemory
+                ? ((PolicyMemory) memory).withPolicy(next)
+                : new PolicyMemory(model.transformer(), next, model.transformer().newCache(config.cacheDtype));
+    }
+
+    private EpisodicSession newEpisodicSession(String session, EpisodeSettings settings) {
+        return new EpisodicSession(model, tokenStream, SegmentEncoder::embed, settings, null, config.cacheDtype,
+                QuerySeeds.clusteringSeed(session));
+    }
+
+    /** The session's memory: the live copy if it has seen every change in state, else rebuilt from state. */
+    private SessionMemory memoryOf(String session, SessionMeta meta) throws Exception {
+        SessionMemory held = live.get(session, meta.revision);
+        if (held != null) {
+            return held;
+        }
+        String spec = meta.policySpec != null ? meta.policySpec : config.policySpec;
+        int cacheCount = Math.max(1, meta.headSlots.length / (layers * kvHeads));
+        List<KvCache> caches = new ArrayList<>(cacheCount);
+        for (int k = 0; k < cacheCount; k++) {
+            KvCache cache = model.transformer().newCache(config.cacheDtype);
+            if (meta.headSlots.length > 0) {
+                pages.restore(k, cache, meta.headSlots);
+                cache.restoreNextPosition(meta.nextPosition);
+            }
+            caches.add(cache);
+        }
+        SessionMemory restored;
+        if (CachePolicies.episodic(spec)) {
+            restored = EpisodicSession.restore(model, tokenStream, SegmentEncoder::embed, config.episodeSettings(spec), null,
+                    QuerySeeds.clusteringSeed(session), episodeStore.load(), List.of(meta.openUtterances), caches);
         } else {
-            ctx.output(Outputs.MEMORY, memoryUpdate(session, meta.lastEventId, meta, 0, "policy " + next.spec()));
+            CachePolicy policy = config.policy(spec, layers);
+            if (meta.policyState.length > 0) {
+                policy.restore(meta.policyState);
+            }
+            restored = new PolicyMemory(model.transformer(), policy, caches.get(0));
         }
-    }
-
-    private KvCache cacheOf(String session, SessionMeta meta) throws Exception {
-        KvCache cache = live.get(session, meta.chunks);
-        if (cache != null) {
-            cache.setRopeMode(policy.ropeMode());
-            return cache;
-        }
-        cache = model.transformer().newCache(config.cacheDtype);
-        cache.setRopeMode(policy.ropeMode());
-        if (meta.headSlots.length > 0) {
-            pages.restore(cache, meta.headSlots);
-            cache.restoreNextPosition(meta.nextPosition);
-        }
-        live.put(session, cache, meta.chunks);
-        return cache;
-    }
-
-    private static int cacheSize(SessionMeta meta) {
-        int max = 0;
-        for (int s : meta.headEntries) {
-            max = Math.max(max, s);
-        }
-        return max;
+        live.put(session, restored, meta.revision);
+        return restored;
     }
 
     private static Message previous(SessionMeta meta) {
         return meta.previousRole == null ? null : new Message(meta.previousRole, meta.previousText);
     }
 
+    /**
+     * Entries per layer: the most any cache holds, averaged over the layer's KV heads and rounded up (epicache's
+     * pair level shares a layer's budget among its heads; the other policies keep every head alike).
+     */
     private MemoryUpdate memoryUpdate(String session, String eventId, SessionMeta meta, int pagesWritten, String status) {
-        int layers = model.config().layers;
-        int kvHeads = model.config().kvHeads;
+        int perCache = layers * kvHeads;
+        int caches = meta.headEntries.length / perCache;
         List<Integer> perLayer = new ArrayList<>(layers);
         long entries = 0;
         for (int l = 0; l < layers; l++) {
             int max = 0;
-            for (int h = 0; h < kvHeads && meta.headEntries.length > 0; h++) {
-                int size = meta.headEntries[l * kvHeads + h];
-                max = Math.max(max, size);
-                entries += size;
+            for (int k = 0; k < caches; k++) {
+                int sum = 0;
+                for (int h = 0; h < kvHeads; h++) {
+                    sum += meta.headEntries[k * perCache + l * kvHeads + h];
+                }
+                entries += sum;
+                max = Math.max(max, (sum + kvHeads - 1) / kvHeads);
             }
             perLayer.add(max);
+        }
+        Map<String, String> detail = new HashMap<>();
+        if (memory instanceof EpisodicSession) {
+            EpisodicSession episodic = (EpisodicSession) memory;
+            detail.put("episodes", Integer.toString(episodic.cacheCount()));
+            detail.put("segments", Long.toString(episodic.segmentCount()));
+            detail.put("layer_budgets", Arrays.toString(episodic.layerBudgets()));
         }
         long bytesPerEntry = HeadCache.entryBytes(model.config().headDim, config.cacheDtype);
         return MemoryUpdate.newBuilder()
@@ -403,6 +492,7 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
                 .setPagesWritten(pagesWritten)
                 .setEvictions(meta.evictions)
                 .setStatus(status)
+                .setDetail(detail)
                 .build();
     }
 

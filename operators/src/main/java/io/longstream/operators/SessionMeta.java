@@ -7,9 +7,12 @@ package io.longstream.operators;
 public class SessionMeta {
     /** Next original position the cache will hand out. */
     public int nextPosition;
-    /** Slots spanned per (layer, KV head), free ones included: the pages to restore. [layer * kvHeads + head] */
+    /**
+     * Slots spanned per (cache, layer, KV head), free ones included: the pages to restore.
+     * [cache * layers * kvHeads + layer * kvHeads + head]; one cache, or one per episode under epicache.
+     */
     public int[] headSlots = new int[0];
-    /** Entries kept per (layer, KV head). */
+    /** Entries kept per (cache, layer, KV head), indexed as headSlots. */
     public int[] headEntries = new int[0];
     /** Tokens of the session's stream not yet prefilled, oldest first. */
     public int[] pending = new int[0];
@@ -35,15 +38,20 @@ public class SessionMeta {
     public long[] policyState = new long[0];
     /** Entries the policy evicted so far, summed over (layer, KV head). */
     public long evictions;
-    /** Prefill chunks run: identifies the cache's state, so a live copy can be checked against it. */
-    public long chunks;
+    /** Changes made to the session's memory (chunks, segments, policy switches): a live copy is used only if it has seen as many. */
+    public long revision;
+    /** epicache: the open segment's rendered utterances, and how many segments were saved to the episode store. */
+    public String[] openUtterances = new String[0];
+    public long segmentsSaved;
+    /** epicache: the episode answering the query at the head of the queue (-1: none routed yet), fixed for all its blocks. */
+    public int answerCache = -1;
 
     public SessionMeta() {
     }
 
     /** Whether the session has seen nothing, so its state can be dropped. */
     public boolean isEmpty() {
-        return !started && pending.length == 0 && headSlots.length == 0 && answerTokens.length == 0;
+        return !started && pending.length == 0 && headSlots.length == 0 && answerTokens.length == 0 && policySpec == null;
     }
 
     /** Back to a session that has seen nothing (RESET, CLOSE). */
@@ -57,7 +65,10 @@ public class SessionMeta {
         previousText = null;
         lastEventId = null;
         tokensIngested = 0;
-        chunks = 0;
+        revision = 0;
+        openUtterances = new String[0];
+        segmentsSaved = 0;
+        answerCache = -1;
         evictions = 0;
         policySpec = null;
         answerTokens = new int[0];

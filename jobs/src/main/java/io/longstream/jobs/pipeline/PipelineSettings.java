@@ -51,7 +51,7 @@ public final class PipelineSettings {
         require(decodeBlock >= 1, "decode block must be >= 1, got " + decodeBlock);
         require(!idleTtl.isNegative(), "idle TTL must be >= 0 (0 = off), got " + idleTtl);
         // the policy's spec and budget are checked against the model now, not at the first session
-        sessionConfig().policy(policy, ModelConfig.read(modelDir).layers);
+        sessionConfig().checkPolicy(policy, ModelConfig.read(modelDir).layers);
         return this;
     }
 

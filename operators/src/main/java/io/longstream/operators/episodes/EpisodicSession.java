@@ -3,10 +3,12 @@ package io.longstream.operators.episodes;
 import io.longstream.inference.MaxAttention;
 import io.longstream.inference.Model;
 import io.longstream.inference.text.TokenStream;
+import io.longstream.operators.SessionMemory;
 import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.cache.KvCache;
 import io.longstream.state.policy.episodes.EpisodeBudget;
 import io.longstream.state.policy.episodes.EpisodeEviction;
+import io.longstream.state.policy.episodes.EpisodeSettings;
 import io.longstream.state.policy.episodes.LayerBudgets;
 import io.longstream.state.policy.episodes.OnlineEpisodes;
 import io.longstream.state.policy.episodes.Segmenter;
@@ -16,89 +18,146 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * One session under {@code epicache} (kv-policies §6), without Flink: the conversation is cut into
- * segments and clustered into episodes; every prefill chunk goes into every episode cache, each
- * scored by its episode's patched prompt (attended in an overlay, dropped after) and evicted to its
- * layer budgets; a query is answered from the episode whose centroid is closest.
- *
- * WIP (branch wip/epicache): persistence (pages keyed by episode, episodes state in SessionMeta)
- * and the operator wiring are not done.
+ * One session under {@code epicache} (kv-policies §6): the conversation is cut into segments and clustered into
+ * episodes; every prefill chunk goes into every episode cache, each scored by its episode's patched prompt
+ * (attended in an overlay, dropped after) and evicted to its layer budgets; a query is answered from the episode
+ * whose centroid is closest.
  */
-public final class EpisodicSession {
-    public static final int EPISODES = 4;
-    public static final int UTTERANCES_PER_SEGMENT = 4;
-    public static final int MEDOIDS = 8;
+public final class EpisodicSession implements SessionMemory {
+    /** A document is segmented in pieces of this many tokens, one utterance each. */
+    public static final int DOCUMENT_PIECE = 256;
     static final String INSTRUCTION = "Extract the essential facts of the conversation below: speakers, personas, dated events, "
             + "personal details, commitments, opinions and relationships.";
 
     private final Model model;
     private final TokenStream tokens;
     private final Function<String, float[]> encoder;
-    private final EpisodeBudget budget;
+    private final EpisodeSettings settings;
     private final int[] layerBudgets;
     private final OnlineEpisodes episodes;
+    private final Segmenter segmenter;
     private final List<KvCache> caches = new ArrayList<>();
     private final List<int[]> patchedPrompts = new ArrayList<>();
 
-    /** What a session must persist besides its caches' pages: the clustering and the open segment. */
-    public record Saved(OnlineEpisodes.State episodes, List<String> openUtterances) {
+    /**
+     * A fresh session: one episode with an empty cache until E segments exist.
+     *
+     * @param profile the model's layer profile s_l, or null (then every layer keeps M)
+     * @param seed    hash(session id), the seed of every k-means run
+     */
+    public EpisodicSession(Model model, TokenStream tokens, Function<String, float[]> encoder, EpisodeSettings settings,
+                           double[] profile, CacheDtype dtype, long seed) {
+        this(model, tokens, encoder, settings, profile, new OnlineEpisodes(settings.episodes(), settings.medoids(), seed),
+                new Segmenter(settings.utterances()), List.of(model.transformer().newCache(dtype)));
     }
 
-    private final Segmenter segmenter;
-
-    public EpisodicSession(Model model, TokenStream tokens, Function<String, float[]> encoder, int budget, int configuredChunk,
-                           CacheDtype dtype, long seed) {
-        this(model, tokens, encoder, budget, configuredChunk, new OnlineEpisodes(EPISODES, MEDOIDS, seed),
-                new Segmenter(UTTERANCES_PER_SEGMENT), List.of(model.transformer().newCache(dtype)));
-    }
-
-    private EpisodicSession(Model model, TokenStream tokens, Function<String, float[]> encoder, int budget, int configuredChunk,
-                            OnlineEpisodes episodes, Segmenter segmenter, List<KvCache> caches) {
+    private EpisodicSession(Model model, TokenStream tokens, Function<String, float[]> encoder, EpisodeSettings settings,
+                            double[] profile, OnlineEpisodes episodes, Segmenter segmenter, List<KvCache> caches) {
         this.model = model;
         this.tokens = tokens;
         this.encoder = encoder;
-        this.budget = EpisodeBudget.of(budget, configuredChunk);
-        this.layerBudgets = LayerBudgets.allocate(null, 0, model.config().layers, this.budget.retained());
+        this.settings = settings;
+        this.layerBudgets = LayerBudgets.allocate(profile, settings.alpha(), model.config().layers, settings.budget().retained());
         this.episodes = episodes;
         this.segmenter = segmenter;
         this.caches.addAll(caches);
-        for (int k = 0; k < caches.size(); k++) {
-            patchedPrompts.add(patchedPrompt(episodes.medoidTexts(k)));
-        }
+        refreshPatchedPrompts();
     }
 
-    /** A session continued from what {@link #save()} returned and its caches (restored from their pages). */
-    public static EpisodicSession restore(Model model, TokenStream tokens, Function<String, float[]> encoder, int budget,
-                                          int configuredChunk, Saved saved, List<KvCache> caches) {
-        OnlineEpisodes episodes = OnlineEpisodes.restore(saved.episodes());
+    /**
+     * A session continued from its persisted clustering (null if no segment closed yet), open segment and caches
+     * (restored from their pages).
+     *
+     * @throws IllegalArgumentException if the number of caches does not match the clustering's episodes
+     */
+    public static EpisodicSession restore(Model model, TokenStream tokens, Function<String, float[]> encoder, EpisodeSettings settings,
+                                          double[] profile, long seed, OnlineEpisodes.State clustering,
+                                          List<String> openUtterances, List<KvCache> caches) {
+        OnlineEpisodes episodes = clustering == null
+                ? new OnlineEpisodes(settings.episodes(), settings.medoids(), seed)
+                : OnlineEpisodes.restore(clustering);
         if (caches.size() != episodes.episodeCount()) {
             throw new IllegalArgumentException(caches.size() + " episode caches for " + episodes.episodeCount() + " episodes");
         }
-        return new EpisodicSession(model, tokens, encoder, budget, configuredChunk, episodes,
-                Segmenter.restore(UTTERANCES_PER_SEGMENT, saved.openUtterances()), caches);
+        return new EpisodicSession(model, tokens, encoder, settings, profile, episodes,
+                Segmenter.restore(settings.utterances(), openUtterances), caches);
     }
 
-    public Saved save() {
-        return new Saved(episodes.snapshot(), segmenter.openUtterances());
+    /** The clustering as plain arrays, for persisting (a deep copy). */
+    public OnlineEpisodes.State clustering() {
+        return episodes.snapshot();
     }
 
-    /** c*: the chunk every prefill step takes. */
+    /** Segments closed over the session's life. */
+    public long segmentCount() {
+        return episodes.segmentCount();
+    }
+
+    /** The open segment's rendered utterances, oldest first. */
+    public List<String> openUtterances() {
+        return segmenter.openUtterances();
+    }
+
+    /** b_l per layer: what each layer of an episode cache keeps after compaction, averaged over its KV heads. */
+    public int[] layerBudgets() {
+        return layerBudgets.clone();
+    }
+
+    public EpisodeBudget budget() {
+        return settings.budget();
+    }
+
+    @Override
+    public String spec() {
+        return settings.spec();
+    }
+
+    @Override
     public int chunk() {
-        return budget.chunk();
+        return settings.budget().chunk();
     }
 
-    public int episodeCount() {
-        return caches.size();
+    /** Never: an episode cache evicts to its budgets after every chunk, so a stream of any length fits. */
+    @Override
+    public String ingestRefusal(int incoming) {
+        return null;
     }
 
-    public KvCache cache(int episode) {
-        return caches.get(episode);
+    @Override
+    public String queryRefusal(int promptTokens, int maxNew) {
+        int room = settings.budget().headroom();
+        return promptTokens + maxNew > room
+                ? "query too long: " + promptTokens + " prompt tokens + " + maxNew + " new tokens exceed the headroom H = c* + Pcap = " + room
+                : null;
+    }
+
+    @Override
+    public int queryChunk() {
+        return settings.budget().headroom();
+    }
+
+    @Override
+    public boolean observeTurn(String role, String text) {
+        return segmenter.addTurn(role, text).map(this::addSegment).isPresent();
+    }
+
+    @Override
+    public boolean observeDocument(String text) {
+        int[] ids = model.tokenizer().encode(text);
+        List<String> pieces = new ArrayList<>();
+        for (int from = 0; from < ids.length; from += DOCUMENT_PIECE) {
+            pieces.add(model.tokenizer().decode(Arrays.copyOfRange(ids, from, Math.min(ids.length, from + DOCUMENT_PIECE))));
+        }
+        List<String> closed = segmenter.addDocument(pieces);
+        closed.forEach(this::addSegment);
+        return !closed.isEmpty();
     }
 
     /** Prefills one chunk (at most c* tokens) into every episode cache, then scores and evicts each; returns entries evicted. */
+    @Override
     public long prefill(int[] chunk) {
-        if (chunk.length > budget.chunk()) {
-            throw new IllegalArgumentException("a chunk of " + chunk.length + " tokens passes c* = " + budget.chunk());
+        if (chunk.length > chunk()) {
+            throw new IllegalArgumentException("a chunk of " + chunk.length + " tokens passes c* = " + chunk());
         }
         long evicted = 0;
         for (int k = 0; k < caches.size(); k++) {
@@ -109,49 +168,61 @@ public final class EpisodicSession {
             MaxAttention scores = new MaxAttention(cache, prompt.length);
             model.transformer().forward(prompt, cache, false, scores);
             cache.rollback(mark);
+            // scores[l][h][slot], [layers][kvHeads][slots of head (l, h)]
             float[][][] byLayer = new float[cache.layers()][cache.kvHeads()][];
             for (int l = 0; l < cache.layers(); l++) {
                 for (int h = 0; h < cache.kvHeads(); h++) {
                     byLayer[l][h] = scores.of(l, h);
                 }
             }
-            evicted += EpisodeEviction.evict(cache, byLayer, layerBudgets, EpisodeEviction.Level.PAIR);
+            evicted += EpisodeEviction.evict(cache, byLayer, layerBudgets, settings.level());
         }
         return evicted;
     }
 
-    /** Takes a conversation turn into the segmentation (its tokens go through {@link #prefill}). */
-    public void observeTurn(String role, String text) {
-        segmenter.addTurn(role, text).ifPresent(this::addSegment);
-    }
-
-    /** Takes a document's 256-token pieces into the segmentation. */
-    public void observeDocument(List<String> pieces) {
-        segmenter.addDocument(pieces).forEach(this::addSegment);
-    }
-
-    /** The episode a query is answered from. */
+    /** The episode whose centroid has the largest dot product with the query's embedding. */
+    @Override
     public int route(String queryText) {
         return episodes.route(encoder.apply(queryText));
     }
 
-    private void addSegment(String text) {
+    @Override
+    public int cacheCount() {
+        return caches.size();
+    }
+
+    @Override
+    public KvCache cache(int episode) {
+        return caches.get(episode);
+    }
+
+    @Override
+    public long[] policyState() {
+        return new long[0];
+    }
+
+    private boolean addSegment(String text) {
         OnlineEpisodes.Update update = episodes.addSegment(encoder.apply(text), text);
         if (update.firstClustering()) {
             KvCache first = caches.get(0);
-            for (int k = 1; k < EPISODES; k++) {
+            for (int k = 1; k < settings.episodes(); k++) {
                 caches.add(first.copy());
             }
         }
         if (update.reclustered()) {
-            patchedPrompts.clear();
-            for (int k = 0; k < caches.size(); k++) {
-                patchedPrompts.add(patchedPrompt(episodes.medoidTexts(k)));
-            }
+            refreshPatchedPrompts();
+        }
+        return true;
+    }
+
+    private void refreshPatchedPrompts() {
+        patchedPrompts.clear();
+        for (int k = 0; k < caches.size(); k++) {
+            patchedPrompts.add(patchedPrompt(episodes.medoidTexts(k)));
         }
     }
 
-    /** Instruction as a user turn, the assistant prefix, then the medoids' texts, cut to Pcap (the newest go first). */
+    /** Instruction as a user turn, the assistant prefix, then the medoids' texts, cut to Pcap. */
     private int[] patchedPrompt(List<String> medoids) {
         int[] prompt = tokens.query(null, INSTRUCTION);
         for (String medoid : medoids) {
@@ -160,6 +231,6 @@ public final class EpisodicSession {
             System.arraycopy(more, 0, joined, prompt.length, more.length);
             prompt = joined;
         }
-        return Arrays.copyOf(prompt, Math.min(prompt.length, budget.promptCap()));
+        return Arrays.copyOf(prompt, Math.min(prompt.length, settings.budget().promptCap()));
     }
 }

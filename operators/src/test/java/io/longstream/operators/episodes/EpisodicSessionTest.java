@@ -10,6 +10,8 @@ import io.longstream.inference.text.ChatTemplate.Message;
 import io.longstream.inference.text.TokenStream;
 import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.cache.KvCache;
+import io.longstream.state.policy.CachePolicies;
+import io.longstream.state.policy.episodes.EpisodeSettings;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -18,6 +20,8 @@ import org.junit.jupiter.api.Test;
 
 class EpisodicSessionTest {
     private static final String[] TOPICS = {"ferry", "flour", "router", "invoice"};
+    /** B = 128 per episode, C = 512: c* = 32, Pcap = 32, M = 64; the spec's E = 4, w = 4, m = 8. */
+    private static final EpisodeSettings SETTINGS = CachePolicies.episodeSettings("epicache:alpha=0", 128, 512);
 
     /** A stand-in encoder: one direction per topic word, a little seeded noise, unit length. */
     private static float[] embed(String text) {
@@ -45,7 +49,7 @@ class EpisodicSessionTest {
     void everyEpisodeCacheStaysWithinItsLayerBudgetsAndQueriesRouteToTheirTopic() {
         try (Model model = Model.load(Fixtures.model("llama-tiny-f32"), 1)) {
             TokenStream tokens = new TokenStream(model.tokenizer(), ChatTemplate.load(model.dir()), model.config().bosTokenId);
-            EpisodicSession session = new EpisodicSession(model, tokens, EpisodicSessionTest::embed, 128, 512, CacheDtype.BF16, 7);
+            EpisodicSession session = new EpisodicSession(model, tokens, EpisodicSessionTest::embed, SETTINGS, null, CacheDtype.BF16, 7);
             assertEquals(32, session.chunk(), "c* = min(C, B/4)");
             List<Integer> pending = new ArrayList<>();
             for (int t : tokens.start()) {
@@ -64,7 +68,7 @@ class EpisodicSessionTest {
                     int[] chunk = pending.subList(0, session.chunk()).stream().mapToInt(Integer::intValue).toArray();
                     pending.subList(0, session.chunk()).clear();
                     session.prefill(chunk);
-                    for (int k = 0; k < session.episodeCount(); k++) {
+                    for (int k = 0; k < session.cacheCount(); k++) {
                         KvCache cache = session.cache(k);
                         for (int l = 0; l < cache.layers(); l++) {
                             int total = 0;
@@ -77,7 +81,7 @@ class EpisodicSessionTest {
                     }
                 }
             }
-            assertEquals(EpisodicSession.EPISODES, session.episodeCount());
+            assertEquals(SETTINGS.episodes(), session.cacheCount());
             int[] routes = new int[TOPICS.length];
             for (int t = 0; t < TOPICS.length; t++) {
                 routes[t] = session.route("What about the " + TOPICS[t] + "?");
@@ -90,19 +94,20 @@ class EpisodicSessionTest {
     void aSessionSavedAndRestoredMidStreamContinuesExactly() {
         try (Model model = Model.load(Fixtures.model("llama-tiny-f32"), 1)) {
             TokenStream tokens = new TokenStream(model.tokenizer(), ChatTemplate.load(model.dir()), model.config().bosTokenId);
-            EpisodicSession live = new EpisodicSession(model, tokens, EpisodicSessionTest::embed, 128, 512, CacheDtype.BF16, 7);
+            EpisodicSession live = new EpisodicSession(model, tokens, EpisodicSessionTest::embed, SETTINGS, null, CacheDtype.BF16, 7);
             List<Integer> pending = new ArrayList<>();
             feed(live, tokens, pending, 0, 22);
             List<KvCache> copies = new ArrayList<>();
-            for (int k = 0; k < live.episodeCount(); k++) {
+            for (int k = 0; k < live.cacheCount(); k++) {
                 copies.add(live.cache(k).copy());
             }
-            EpisodicSession restored = EpisodicSession.restore(model, tokens, EpisodicSessionTest::embed, 128, 512, live.save(), copies);
+            EpisodicSession restored = EpisodicSession.restore(model, tokens, EpisodicSessionTest::embed, SETTINGS, null, 7,
+                    live.clustering(), live.openUtterances(), copies);
             List<Integer> pendingCopy = new ArrayList<>(pending);
             feed(live, tokens, pending, 22, 40);
             feed(restored, tokens, pendingCopy, 22, 40);
-            assertEquals(live.episodeCount(), restored.episodeCount());
-            for (int k = 0; k < live.episodeCount(); k++) {
+            assertEquals(live.cacheCount(), restored.cacheCount());
+            for (int k = 0; k < live.cacheCount(); k++) {
                 for (int l = 0; l < live.cache(k).layers(); l++) {
                     assertEquals(positions(live.cache(k), l), positions(restored.cache(k), l), "episode " + k + " layer " + l);
                 }

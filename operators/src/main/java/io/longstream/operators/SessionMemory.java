@@ -1,0 +1,53 @@
+package io.longstream.operators;
+
+import io.longstream.state.cache.KvCache;
+
+/**
+ * What a session holds under its policy between steps: its KV caches, how a prefill chunk changes them, and which
+ * cache answers a query. One cache under a {@code CachePolicy} ({@link PolicyMemory}), or one per episode under
+ * {@code epicache} ({@link io.longstream.operators.episodes.EpisodicSession}).
+ */
+public interface SessionMemory {
+    /** The policy and its parameters, canonical, as the session persists them. */
+    String spec();
+
+    /** c*: the tokens of one prefill chunk. */
+    int chunk();
+
+    /** Why {@code incoming} more stream tokens cannot be taken in, or null when they can. */
+    String ingestRefusal(int incoming);
+
+    /** Why a query of {@code promptTokens} that may generate {@code maxNew} cannot be answered, or null when it can. */
+    String queryRefusal(int promptTokens, int maxNew);
+
+    /** The most prompt tokens a query's prefill attends at once. */
+    int queryChunk();
+
+    /** Takes an ingested conversation turn into the memory's view of the conversation; returns whether that changed the memory. */
+    boolean observeTurn(String role, String text);
+
+    /** Takes an ingested document into the memory's view of the conversation; returns whether that changed the memory. */
+    boolean observeDocument(String text);
+
+    /** Attends one chunk of at most {@link #chunk()} tokens into the memory and compacts it; returns the entries evicted. */
+    long prefill(int[] tokens);
+
+    /** The index of the cache that answers {@code queryText}. */
+    int route(String queryText);
+
+    /** The caches the memory holds, 1 or more. */
+    int cacheCount();
+
+    KvCache cache(int index);
+
+    /** What the policy remembers between chunks beyond the caches, persisted with the session. */
+    long[] policyState();
+
+    default long bytes() {
+        long total = 0;
+        for (int k = 0; k < cacheCount(); k++) {
+            total += cache(k).bytes();
+        }
+        return total;
+    }
+}
