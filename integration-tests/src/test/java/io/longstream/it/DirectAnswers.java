@@ -8,6 +8,7 @@ import io.longstream.inference.text.ChatTemplate;
 import io.longstream.inference.text.ChatTemplate.Message;
 import io.longstream.inference.text.TokenStream;
 import io.longstream.operators.QuerySeeds;
+import io.longstream.operators.SessionMemory;
 import io.longstream.schemas.Control;
 import io.longstream.schemas.ConversationTurn;
 import io.longstream.schemas.DocumentChunk;
@@ -15,13 +16,12 @@ import io.longstream.schemas.Query;
 import io.longstream.schemas.SessionEvent;
 import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.cache.KvCache;
-import io.longstream.state.policy.CachePolicy;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * What the runtime answers, computed directly and without Flink. With the full policy, for each
@@ -29,24 +29,25 @@ import java.util.function.Supplier;
  * the answer is decoded: the pipeline must produce the same tokens however it chunked, stored and
  * restored the cache. With an evicting policy the chunk boundaries matter (the Contracts fix them:
  * c* tokens as soon as c* are pending, a query flushes the rest), so the stream is prefilled in those
- * chunks with the policy compacting after each.
+ * chunks into a session memory (a cache under the policy, or epicache's episodes), each query answered
+ * from the cache the memory routes it to.
  */
 final class DirectAnswers {
     private final Model model;
     private final TokenStream tokenStream;
     private final CacheDtype dtype;
-    private final Supplier<CachePolicy> policies;
+    private final Function<String, SessionMemory> memories;
 
     DirectAnswers(Model model, CacheDtype dtype) {
         this(model, dtype, null);
     }
 
-    /** @param policies fresh instances of an evicting policy, one per session; null for full */
-    DirectAnswers(Model model, CacheDtype dtype, Supplier<CachePolicy> policies) {
+    /** @param memories a fresh memory for a session id (an evicting policy's cache, or episodes); null for full */
+    DirectAnswers(Model model, CacheDtype dtype, Function<String, SessionMemory> memories) {
         this.model = model;
         this.tokenStream = new TokenStream(model.tokenizer(), ChatTemplate.load(model.dir()), model.config().bosTokenId);
         this.dtype = dtype;
-        this.policies = policies;
+        this.memories = memories;
     }
 
     /** Answers' token ids by "session/query", for every query of {@code events} (in topic order). */
@@ -61,7 +62,7 @@ final class DirectAnswers {
     }
 
     private void answerSession(String session, List<SessionEvent> events, Map<String, List<Integer>> answers) {
-        if (policies != null) {
+        if (memories != null) {
             answerInChunks(session, events, answers);
             return;
         }
@@ -92,9 +93,7 @@ final class DirectAnswers {
     }
 
     private void answerInChunks(String session, List<SessionEvent> events, Map<String, List<Integer>> answers) {
-        CachePolicy policy = policies.get();
-        KvCache cache = model.transformer().newCache(dtype);
-        cache.setRopeMode(policy.ropeMode());
+        SessionMemory memory = memories.apply(session);
         List<Integer> pending = new ArrayList<>();
         Message previous = null;
         boolean started = false;
@@ -103,9 +102,10 @@ final class DirectAnswers {
             int[] opening = started ? new int[0] : tokenStream.start();
             if (payload instanceof Query) {
                 if (!pending.isEmpty()) {
-                    prefill(cache, policy, pending, pending.size());
+                    prefill(memory, pending, pending.size());
                 }
                 Query q = (Query) payload;
+                KvCache cache = memory.cache(memory.route(q.getText()));
                 KvCache.Mark mark = cache.mark();
                 answers.put(session + "/" + q.getQueryId(), decode(session, cache, previous, opening, q));
                 cache.rollback(mark);
@@ -115,26 +115,27 @@ final class DirectAnswers {
             started = true;
             if (payload instanceof DocumentChunk) {
                 add(pending, tokenStream.document(((DocumentChunk) payload).getText()));
+                memory.observeDocument(((DocumentChunk) payload).getText());
             } else {
                 ConversationTurn turn = (ConversationTurn) payload;
                 Message message = new Message(turn.getRole(), turn.getText());
                 add(pending, tokenStream.turn(previous, message));
+                memory.observeTurn(turn.getRole(), turn.getText());
                 previous = message;
             }
-            while (pending.size() >= policy.chunk()) {
-                prefill(cache, policy, pending, policy.chunk());
+            while (pending.size() >= memory.chunk()) {
+                prefill(memory, pending, memory.chunk());
             }
         }
     }
 
-    private void prefill(KvCache cache, CachePolicy policy, List<Integer> pending, int count) {
+    private static void prefill(SessionMemory memory, List<Integer> pending, int count) {
         int[] chunk = new int[count];
         for (int i = 0; i < count; i++) {
             chunk[i] = pending.get(i);
         }
         pending.subList(0, count).clear();
-        model.transformer().forward(chunk, cache, false);
-        policy.compact(cache);
+        memory.prefill(chunk);
     }
 
     private List<Integer> answer(String session, List<Integer> stream, Message previous, int[] opening, Query q) {

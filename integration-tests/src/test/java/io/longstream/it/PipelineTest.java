@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.longstream.inference.Fixtures;
 import io.longstream.inference.Model;
+import io.longstream.inference.text.ChatTemplate;
+import io.longstream.inference.text.TokenStream;
 import io.longstream.jobs.io.EventProducer;
 import io.longstream.jobs.io.RejectedBytes;
 import io.longstream.jobs.local.EmbeddedKafka;
@@ -13,6 +15,10 @@ import io.longstream.jobs.pipeline.FlinkSettings;
 import io.longstream.jobs.pipeline.PipelineSettings;
 import io.longstream.jobs.pipeline.TopicSetup;
 import io.longstream.jobs.pipeline.Topics;
+import io.longstream.operators.PolicyMemory;
+import io.longstream.operators.QuerySeeds;
+import io.longstream.operators.episodes.EpisodicSession;
+import io.longstream.operators.episodes.SegmentEncoder;
 import io.longstream.schemas.Answer;
 import io.longstream.schemas.Control;
 import io.longstream.schemas.MemoryUpdate;
@@ -23,6 +29,7 @@ import io.longstream.schemas.Rejected;
 import io.longstream.schemas.SessionEvent;
 import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.policy.CachePolicies;
+import io.longstream.state.policy.episodes.EpisodeSettings;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -218,8 +225,42 @@ class PipelineTest {
             }
             try (Model model = Model.load(MODEL, 1)) {
                 int layers = model.config().layers;
-                DirectAnswers evicting = new DirectAnswers(model, CacheDtype.BF16, () -> CachePolicies.parse(policy, 64, layers, 32));
+                DirectAnswers evicting = new DirectAnswers(model, CacheDtype.BF16, session -> new PolicyMemory(model.transformer(),
+                        CachePolicies.parse(policy, 64, layers, 32), model.transformer().newCache(CacheDtype.BF16)));
                 assertEquals(evicting.answers(events), tokensOf(outputs.answers));
+            }
+        } finally {
+            job.client().cancel().get();
+        }
+    }
+
+    @Test
+    void epicacheRunsThePipelineWithinItsEpisodeBudgetsAndAnswersAsItsDirectComputation() throws Exception {
+        String policy = "epicache:episodes=2,utterances=2";
+        PipelineSettings settings = settings("policy-epicache", 2);
+        settings.policy = policy;
+        settings.budget = 128;
+        settings.chunk = 512;
+        List<SessionEvent> events = SessionStreams.interleaved("e", 2, 18, 11);
+        LocalJob job = LocalJob.start(settings, work.resolve("policy-epicache"), null, "policy-epicache");
+        try (PipelineOutputs outputs = new PipelineOutputs(settings.bootstrap, settings.topics)) {
+            produce(settings, events);
+            int queries = queriesIn(events).size();
+            outputs.awaitUntil(o -> o.answers.size() >= queries, queries + " answers").settle(Duration.ofSeconds(2));
+            assertEquals(queries, outputs.answers.size());
+            assertEquals(List.of(), outputs.rejects);
+            assertTrue(outputs.memory.stream().anyMatch(m -> m.getEvictions() > 0), "the stream is long enough to evict");
+            assertTrue(outputs.memory.stream().anyMatch(m -> "2".equals(m.getDetail().get("episodes"))), "both episodes formed");
+            for (MemoryUpdate m : outputs.memory) {
+                // B = 128, c* = Pcap = 32: an episode layer keeps M = 64 on average after every chunk
+                assertTrue(m.getCacheEntriesPerLayer().stream().allMatch(n -> n <= 64), "entries per layer within M: " + m);
+            }
+            try (Model model = Model.load(MODEL, 1)) {
+                EpisodeSettings episodes = CachePolicies.episodeSettings(policy, 128, 512);
+                TokenStream tokens = new TokenStream(model.tokenizer(), ChatTemplate.load(model.dir()), model.config().bosTokenId);
+                DirectAnswers direct = new DirectAnswers(model, CacheDtype.BF16, session -> new EpisodicSession(model, tokens,
+                        SegmentEncoder::embed, episodes, null, CacheDtype.BF16, QuerySeeds.clusteringSeed(session)));
+                assertEquals(direct.answers(events), tokensOf(outputs.answers));
             }
         } finally {
             job.client().cancel().get();

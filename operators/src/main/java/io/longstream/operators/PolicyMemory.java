@@ -5,12 +5,12 @@ import io.longstream.state.cache.KvCache;
 import io.longstream.state.policy.CachePolicy;
 
 /** A session's one KV cache under a {@link CachePolicy}: each chunk is attended, then the policy compacts. */
-final class PolicyMemory implements SessionMemory {
+public final class PolicyMemory implements SessionMemory {
     private final Transformer transformer;
     private final CachePolicy policy;
     private final KvCache cache;
 
-    PolicyMemory(Transformer transformer, CachePolicy policy, KvCache cache) {
+    public PolicyMemory(Transformer transformer, CachePolicy policy, KvCache cache) {
         this.transformer = transformer;
         this.policy = policy;
         this.cache = cache;

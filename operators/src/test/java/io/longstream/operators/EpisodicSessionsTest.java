@@ -40,13 +40,17 @@ class EpisodicSessionsTest {
 
     /** A conversation that changes topic every four turns, with a question now and then. */
     private static List<SessionEvent> conversation(int from, int to) {
+        return conversation("s", from, to);
+    }
+
+    private static List<SessionEvent> conversation(String session, int from, int to) {
         List<SessionEvent> events = new ArrayList<>();
         for (int i = from; i < to; i++) {
             String topic = TOPICS[(i / 4) % TOPICS.length];
-            events.add(event("s", "t" + i, ConversationTurn.newBuilder().setRole(i % 2 == 0 ? "user" : "assistant")
+            events.add(event(session, "t" + i, ConversationTurn.newBuilder().setRole(i % 2 == 0 ? "user" : "assistant")
                     .setText("Turn " + i + ": " + topic + ".").build()));
             if (i % 7 == 6) {
-                events.add(event("s", "q" + i, Query.newBuilder().setQueryId("q" + i).setText("What about " + topic.split(" ")[1] + "?")
+                events.add(event(session, "q" + i, Query.newBuilder().setQueryId("q" + i).setText("What about " + topic.split(" ")[1] + "?")
                         .setMaxNewTokens(6).build()));
             }
         }
@@ -100,10 +104,27 @@ class EpisodicSessionsTest {
                 assertEquals(expected.get(i).getTokenIds(), answers.get(i).getTokenIds(), "answer " + i + " after restore");
             }
         }
-        // no live copies: every step rebuilds the episodes from RocksDB
+    }
+
+    @Test
+    void sessionsRebuiltFromRocksDbAtEveryStepAnswerAsLiveOnes() throws Exception {
+        // two sessions in turn and no room for live copies: each step rebuilds its session's episodes from state
+        List<SessionEvent> events = new ArrayList<>();
+        List<SessionEvent> a = conversation("a", 0, 30);
+        List<SessionEvent> b = conversation("b", 0, 30);
+        for (int i = 0; i < a.size(); i++) {
+            events.add(a.get(i));
+            events.add(b.get(i));
+        }
+        List<Answer> live;
+        try (SessionHarness h = SessionHarness.open(config(SessionConfig.DEFAULT_LIVE_CACHE_BYTES))) {
+            live = h.send(array(events)).answers();
+        }
         try (SessionHarness fromState = SessionHarness.open(config(0))) {
-            List<Answer> answers = fromState.send(array(before)).send(array(after)).answers();
-            assertEquals(uninterrupted.stream().map(Answer::getTokenIds).toList(), answers.stream().map(Answer::getTokenIds).toList());
+            List<Answer> rebuilt = fromState.send(array(events)).answers();
+            assertEquals(8, rebuilt.size());
+            assertEquals(live.stream().map(x -> x.getSessionId() + "/" + x.getQueryId() + x.getTokenIds()).sorted().toList(),
+                    rebuilt.stream().map(x -> x.getSessionId() + "/" + x.getQueryId() + x.getTokenIds()).sorted().toList());
         }
     }
 

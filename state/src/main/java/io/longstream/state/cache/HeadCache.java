@@ -195,6 +195,11 @@ public final class HeadCache {
         dirtyPages.clear();
     }
 
+    /** Records that no page is persisted yet (a copy that was never saved). */
+    void markUnsaved() {
+        dirtyPages.set(0, KvPageCodec.pages(slots));
+    }
+
     /** Where this head stood, to return to after a scratch overlay. */
     Mark mark() {
         return new Mark(slots, (BitSet) free.clone(), (BitSet) dirtyPages.clone());

@@ -100,13 +100,17 @@ public final class KvCache {
         return new Mark(nextPosition, marks);
     }
 
-    /** An independent copy, entry for entry and slot for slot (through the page codec, so bit-exact). */
+    /**
+     * An independent copy, entry for entry and slot for slot (through the page codec, so bit-exact); every page of
+     * the copy counts as unsaved, since no store holds it yet.
+     */
     public KvCache copy() {
         KvCache c = new KvCache(layers, kvHeads, headDim, dtype);
         for (int i = 0; i < heads.length; i++) {
             for (int page = 0; page < KvPageCodec.pages(heads[i].slots()); page++) {
                 KvPageCodec.decode(KvPageCodec.encode(heads[i], page), c.heads[i], page);
             }
+            c.heads[i].markUnsaved();
         }
         c.nextPosition = nextPosition;
         c.ropeMode = ropeMode;

@@ -48,6 +48,26 @@ class KvPageCodecTest {
 
     @ParameterizedTest
     @EnumSource(CacheDtype.class)
+    void aCacheCopyHoldsEveryEntryBitForBitAndCountsEveryPageAsUnsaved(CacheDtype dtype) {
+        KvCache cache = new KvCache(1, 1, HEAD_DIM, dtype);
+        float[] k = new float[HEAD_DIM];
+        SplittableRandom random = new SplittableRandom(11);
+        for (int p = 0; p < 140; p++) {
+            for (int d = 0; d < HEAD_DIM; d++) {
+                k[d] = (float) random.nextGaussian();
+            }
+            cache.head(0, 0).append(p, k, 0, k, 0);
+        }
+        cache.head(0, 0).evict(9);
+        cache.head(0, 0).markSaved();
+        KvCache copy = cache.copy();
+        assertSameEntries(cache.head(0, 0), copy.head(0, 0));
+        assertEquals(BitSet.valueOf(new long[] {0b111}), copy.head(0, 0).dirtyPages(), "a copy is in no store yet");
+        assertEquals(new BitSet(), cache.head(0, 0).dirtyPages(), "the original is untouched");
+    }
+
+    @ParameterizedTest
+    @EnumSource(CacheDtype.class)
     void aRollbackRestoresSlotsFreeSetAndDirtyPages(CacheDtype dtype) {
         HeadCache head = randomHead(dtype, 70, 5);
         head.evict(3);
