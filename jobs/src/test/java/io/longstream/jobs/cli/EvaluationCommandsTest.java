@@ -18,7 +18,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code perplexity} and {@code cache-map}, through the CLI. */
+/** {@code perplexity}, {@code cache-map} and {@code profile}, through the CLI. */
 class EvaluationCommandsTest {
     private static final String MODEL = Fixtures.model("llama-tiny-f32").toString();
 
@@ -64,6 +64,36 @@ class EvaluationCommandsTest {
         assertTrue(lines[1].matches("layer 0: 48 entries: 0-3,\\d+-\\d+"), lines[1]);
         BufferedImage image = ImageIO.read(png.toFile());
         assertEquals(2 * 12, image.getHeight(), "one band per layer");
+    }
+
+    @Test
+    void profilePrintsTheLayerProfileItsWeightsAndTheFileItIsCachedIn() throws Exception {
+        Path cache = dir.resolve("profiles");
+        Result r = run("profile", "--model", MODEL, "--cache-dir", cache.toString(), "--threads", "2");
+        assertEquals(0, r.exit, r.err);
+        JsonNode json = new ObjectMapper().readTree(r.out);
+        assertEquals(512, json.get("tokens").asInt());
+        assertEquals(128, json.get("block").asInt());
+        assertEquals(4, json.get("sinks").asInt());
+        JsonNode s = json.get("s");
+        assertEquals(2, s.size());
+        assertEquals(1.0, s.get(0).asDouble(), 0.0, "layer 0's keys do not depend on context");
+        assertTrue(s.get(1).asDouble() < 1, r.out);
+        // two layers: minmax(s) = {1, 0}, so layer 0 weighs 0 and layer 1 weighs 1
+        assertEquals(0.0, json.get("weights").get(0).asDouble(), 0.0);
+        assertEquals(1.0, json.get("weights").get(1).asDouble(), 0.0);
+        Path file = Path.of(json.get("cache_file").asText());
+        assertEquals(cache.resolve(json.get("model_sha256").asText() + ".json"), file);
+        assertTrue(Files.isRegularFile(file));
+        Result again = run("profile", "--model", MODEL, "--cache-dir", cache.toString(), "--threads", "2");
+        assertEquals(r.out, again.out, "read back from the cache");
+    }
+
+    @Test
+    void profileRefusesANegativeAlpha() {
+        Result r = run("profile", "--model", MODEL, "--alpha", "-1", "--cache-dir", dir.toString());
+        assertEquals(2, r.exit);
+        assertEquals("error: --alpha must be finite and >= 0, got -1.0", r.err.trim());
     }
 
     private static final class Result {

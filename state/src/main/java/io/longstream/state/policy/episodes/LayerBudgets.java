@@ -27,9 +27,7 @@ public final class LayerBudgets {
         if (layers < 1 || retained < 1) {
             throw new IllegalArgumentException("layer budgets need L >= 1 and M >= 1, got L = " + layers + ", M = " + retained);
         }
-        if (!(alpha >= 0) || Double.isInfinite(alpha)) {
-            throw new IllegalArgumentException("the allocation power must be finite and >= 0, got " + alpha);
-        }
+        checkAlpha(alpha);
         int[] budgets = new int[layers];
         if (profile == null || alpha == 0) {
             Arrays.fill(budgets, retained);
@@ -54,8 +52,14 @@ public final class LayerBudgets {
         return budgets;
     }
 
-    /** (1 − minmax(s)_l)^α; a flat profile makes every minmax 0, so every weight 1. */
-    private static double[] weights(double[] profile, double alpha, int layers) {
+    /**
+     * The layer weights w_l = (1 − minmax(s)_l)^α that {@link #allocate} shares the budget by; a flat profile makes
+     * every minmax 0, so every weight 1.
+     *
+     * @throws IllegalArgumentException if α is out of range, or the profile has the wrong length or a non-finite value
+     */
+    public static double[] weights(double[] profile, double alpha, int layers) {
+        checkAlpha(alpha);
         if (profile.length != layers) {
             throw new IllegalArgumentException("the layer profile has " + profile.length + " values for " + layers + " layers");
         }
@@ -74,6 +78,12 @@ public final class LayerBudgets {
             weights[l] = StrictMath.pow(1 - scaled, alpha);
         }
         return weights;
+    }
+
+    private static void checkAlpha(double alpha) {
+        if (!(alpha >= 0) || Double.isInfinite(alpha)) {
+            throw new IllegalArgumentException("the allocation power must be finite and >= 0, got " + alpha);
+        }
     }
 
     /** The index of the largest value, the lowest index on ties. */

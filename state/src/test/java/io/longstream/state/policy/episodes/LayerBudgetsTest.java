@@ -22,6 +22,13 @@ class LayerBudgetsTest {
     }
 
     @Test
+    void theWeightsAreOneMinusTheMinMaxScaledProfileToTheAlpha() {
+        assertArrayEquals(new double[] {1, StrictMath.pow(0.5, 1.1), 0}, LayerBudgets.weights(new double[] {0.1, 0.5, 0.9}, 1.1, 3));
+        assertArrayEquals(new double[] {1, 1}, LayerBudgets.weights(new double[] {0.3, 0.3}, 1.1, 2), "a flat profile");
+        assertThrows(IllegalArgumentException.class, () -> LayerBudgets.weights(new double[] {0, 1}, -1, 2));
+    }
+
+    @Test
     void loweringTakesFromTheLowestOfEquallyLargeLayersFirst() {
         // minmax {0, 0, 1}; w = {1, 1, 0}, Σw = 2; b = floor(1·300/2) = {150, 150, 0}; clamp ⇒ {150, 150, 25}, Σ = 325:
         // 25 steps alternate layer 0 (on the tie), layer 1, ..., so layer 0 gives 13 and layer 1 gives 12

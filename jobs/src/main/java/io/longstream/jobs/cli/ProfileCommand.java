@@ -1,0 +1,66 @@
+package io.longstream.jobs.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.longstream.inference.Model;
+import io.longstream.inference.profile.LayerProfiles;
+import io.longstream.inference.profile.MeasuredProfile;
+import io.longstream.state.policy.episodes.LayerBudgets;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** A model's EpiCache layer profile and the layer weights it yields, measured once and cached by model hash. */
+@Command(name = "profile", mixinStandardHelpOptions = true,
+        description = {"EpiCache's layer profile (kv-policies §6): per layer, how similar the keys stay under block-local",
+                "attention, measured once on the shipped text and cached by model hash; prints one JSON object."})
+final class ProfileCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model folder (config.json, *.safetensors, tokenizer.json)")
+    Path model;
+
+    @Option(names = "--alpha", paramLabel = "A", description = "allocation power α of the weights (default: ${DEFAULT-VALUE})")
+    double alpha = 1.1;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR",
+            description = "where profiles are kept (default: the system property " + LayerProfiles.DIR_PROPERTY + ", else ~/.cache/longstream/profiles)")
+    Path cacheDir;
+
+    @Option(names = "--threads", paramLabel = "N", description = "CPU worker threads (default: all cores)")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Override
+    public Integer call() throws IOException {
+        if (!(alpha >= 0) || Double.isInfinite(alpha)) {
+            throw new IllegalArgumentException("--alpha must be finite and >= 0, got " + alpha);
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
+        }
+        LayerProfiles profiles = new LayerProfiles(cacheDir != null ? cacheDir : LayerProfiles.defaultDir());
+        try (Model m = Model.load(model, threads)) {
+            MeasuredProfile p = profiles.profileOf(m);
+            ObjectMapper json = new ObjectMapper();
+            ObjectNode out = json.createObjectNode();
+            out.put("model_sha256", p.modelSha256());
+            out.put("cache_file", profiles.fileFor(p.modelSha256()).toString());
+            out.put("text_sha256", p.textSha256());
+            out.put("tokens", p.tokens());
+            out.put("block", p.block());
+            out.put("sinks", p.sinks());
+            ArrayNode s = out.putArray("s");
+            for (double value : p.s()) {
+                s.add(value);
+            }
+            out.put("alpha", alpha);
+            ArrayNode weights = out.putArray("weights");
+            for (double w : LayerBudgets.weights(p.s(), alpha, m.config().layers)) {
+                weights.add(w);
+            }
+            System.out.println(json.writeValueAsString(out));
+        }
+        return 0;
+    }
+}
