@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.longstream.inference.Fixtures;
 import io.longstream.inference.Model;
+import io.longstream.inference.profile.LayerProfiles;
 import io.longstream.inference.text.ChatTemplate;
 import io.longstream.inference.text.TokenStream;
 import io.longstream.jobs.io.EventProducer;
@@ -252,14 +253,15 @@ class PipelineTest {
             assertTrue(outputs.memory.stream().anyMatch(m -> m.getEvictions() > 0), "the stream is long enough to evict");
             assertTrue(outputs.memory.stream().anyMatch(m -> "2".equals(m.getDetail().get("episodes"))), "both episodes formed");
             for (MemoryUpdate m : outputs.memory) {
-                // B = 128, c* = Pcap = 32: an episode layer keeps M = 64 on average after every chunk
-                assertTrue(m.getCacheEntriesPerLayer().stream().allMatch(n -> n <= 64), "entries per layer within M: " + m);
+                // B = 128, c* = Pcap = 32: the layers of an episode keep L·M = 2·64 on average after every chunk
+                assertTrue(m.getCacheEntriesPerLayer().stream().mapToInt(Integer::intValue).sum() <= 128, "entries within L·M: " + m);
             }
             try (Model model = Model.load(MODEL, 1)) {
                 EpisodeSettings episodes = CachePolicies.episodeSettings(policy, 128, 512);
                 TokenStream tokens = new TokenStream(model.tokenizer(), ChatTemplate.load(model.dir()), model.config().bosTokenId);
+                int[] layerBudgets = EpisodicSession.layerBudgets(episodes, new LayerProfiles().profile(model), model.config().layers);
                 DirectAnswers direct = new DirectAnswers(model, CacheDtype.BF16, session -> new EpisodicSession(model, tokens,
-                        SegmentEncoder::embed, episodes, null, CacheDtype.BF16, QuerySeeds.clusteringSeed(session)));
+                        SegmentEncoder::embed, episodes, layerBudgets, CacheDtype.BF16, QuerySeeds.clusteringSeed(session)));
                 assertEquals(direct.answers(events), tokensOf(outputs.answers));
             }
         } finally {

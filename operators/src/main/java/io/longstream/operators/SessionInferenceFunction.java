@@ -392,7 +392,7 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
         }
         SessionMemory next;
         try {
-            next = episodic ? newEpisodicSession(session, config.episodeSettings(spec)) : switchedMemory(config.policy(spec, layers));
+            next = episodic ? newEpisodicSession(session, meta, config.episodeSettings(spec)) : switchedMemory(config.policy(spec, layers));
         } catch (IllegalArgumentException e) {
             ctx.output(Outputs.REJECTS, sourced.rejected("SET_POLICY " + spec + ": " + e.getMessage()));
             return;
@@ -413,8 +413,10 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
                 : new PolicyMemory(model.transformer(), next, model.transformer().newCache(config.cacheDtype));
     }
 
-    private EpisodicSession newEpisodicSession(String session, EpisodeSettings settings) {
-        return new EpisodicSession(model, tokenStream, SegmentEncoder::embed, settings, null, config.cacheDtype,
+    /** A fresh epicache memory; its layer budgets come from the model's profile and are kept in the session's state. */
+    private EpisodicSession newEpisodicSession(String session, SessionMeta meta, EpisodeSettings settings) {
+        meta.layerBudgets = EpisodicSession.layerBudgets(settings, settings.alpha() == 0 ? null : SharedProfiles.of(model), layers);
+        return new EpisodicSession(model, tokenStream, SegmentEncoder::embed, settings, meta.layerBudgets, config.cacheDtype,
                 QuerySeeds.clusteringSeed(session));
     }
 
@@ -436,8 +438,10 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
             caches.add(cache);
         }
         SessionMemory restored;
-        if (CachePolicies.episodic(spec)) {
-            restored = EpisodicSession.restore(model, tokenStream, SegmentEncoder::embed, config.episodeSettings(spec), null,
+        if (CachePolicies.episodic(spec) && meta.layerBudgets.length == 0) {
+            restored = newEpisodicSession(session, meta, config.episodeSettings(spec));
+        } else if (CachePolicies.episodic(spec)) {
+            restored = EpisodicSession.restore(model, tokenStream, SegmentEncoder::embed, config.episodeSettings(spec), meta.layerBudgets,
                     QuerySeeds.clusteringSeed(session), episodeStore.load(), List.of(meta.openUtterances), caches);
         } else {
             CachePolicy policy = config.policy(spec, layers);

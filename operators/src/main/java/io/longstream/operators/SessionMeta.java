@@ -43,6 +43,8 @@ public class SessionMeta {
     /** epicache: the open segment's rendered utterances, and how many segments were saved to the episode store. */
     public String[] openUtterances = new String[0];
     public long segmentsSaved;
+    /** epicache: b_l per layer, fixed when the session started, so a restore never re-reads a profile. */
+    public int[] layerBudgets = new int[0];
     /** epicache: the episode answering the query at the head of the queue (-1: none routed yet), fixed for all its blocks. */
     public int answerCache = -1;
 
@@ -68,6 +70,7 @@ public class SessionMeta {
         revision = 0;
         openUtterances = new String[0];
         segmentsSaved = 0;
+        layerBudgets = new int[0];
         answerCache = -1;
         evictions = 0;
         policySpec = null;

@@ -71,10 +71,15 @@ class EpisodicSessionsTest {
             assertEquals("4", last.getDetail().get("episodes"), "E caches after E segments: " + last);
             assertEquals("10", last.getDetail().get("segments"), "40 turns in segments of 4");
             assertTrue(last.getEvictions() > 0, "the stream outgrew the budget: " + last);
+            // α = 1.1 on the model's profile: layer 0's keys never change with context, so it keeps the floor M/4
+            assertEquals("[16, 112]", last.getDetail().get("layer_budgets"));
+            int[] layerBudgets = {16, 112};
             for (MemoryUpdate m : updates) {
-                for (int entries : m.getCacheEntriesPerLayer()) {
-                    assertTrue(entries <= RETAINED, "after compaction an episode layer holds at most b_l = M on average: " + m);
+                List<Integer> perLayer = m.getCacheEntriesPerLayer();
+                for (int l = 0; l < perLayer.size(); l++) {
+                    assertTrue(perLayer.get(l) <= layerBudgets[l], "after compaction layer l holds at most b_l on average: " + m);
                 }
+                assertTrue(perLayer.stream().mapToInt(Integer::intValue).sum() <= 2 * RETAINED, "sum of b_l <= L·M: " + m);
             }
             assertEquals(5, h.answers().size());
             for (Answer a : h.answers()) {

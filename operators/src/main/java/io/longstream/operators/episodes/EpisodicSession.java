@@ -42,26 +42,34 @@ public final class EpisodicSession implements SessionMemory {
     /**
      * A fresh session: one episode with an empty cache until E segments exist.
      *
-     * @param profile the model's layer profile s_l, or null (then every layer keeps M)
-     * @param seed    hash(session id), the seed of every k-means run
+     * @param layerBudgets b_l per layer ({@link #layerBudgets(EpisodeSettings, double[], int)})
+     * @param seed         hash(session id), the seed of every k-means run
      */
     public EpisodicSession(Model model, TokenStream tokens, Function<String, float[]> encoder, EpisodeSettings settings,
-                           double[] profile, CacheDtype dtype, long seed) {
-        this(model, tokens, encoder, settings, profile, new OnlineEpisodes(settings.episodes(), settings.medoids(), seed),
+                           int[] layerBudgets, CacheDtype dtype, long seed) {
+        this(model, tokens, encoder, settings, layerBudgets, new OnlineEpisodes(settings.episodes(), settings.medoids(), seed),
                 new Segmenter(settings.utterances()), List.of(model.transformer().newCache(dtype)));
     }
 
     private EpisodicSession(Model model, TokenStream tokens, Function<String, float[]> encoder, EpisodeSettings settings,
-                            double[] profile, OnlineEpisodes episodes, Segmenter segmenter, List<KvCache> caches) {
+                            int[] layerBudgets, OnlineEpisodes episodes, Segmenter segmenter, List<KvCache> caches) {
+        if (layerBudgets.length != model.config().layers) {
+            throw new IllegalArgumentException(layerBudgets.length + " layer budgets for a model of " + model.config().layers + " layers");
+        }
         this.model = model;
         this.tokens = tokens;
         this.encoder = encoder;
         this.settings = settings;
-        this.layerBudgets = LayerBudgets.allocate(profile, settings.alpha(), model.config().layers, settings.budget().retained());
+        this.layerBudgets = layerBudgets.clone();
         this.episodes = episodes;
         this.segmenter = segmenter;
         this.caches.addAll(caches);
         refreshPatchedPrompts();
+    }
+
+    /** b_l per layer from the model's profile s_l (null: none, every layer keeps M) and the settings' α. */
+    public static int[] layerBudgets(EpisodeSettings settings, double[] profile, int layers) {
+        return LayerBudgets.allocate(profile, settings.alpha(), layers, settings.budget().retained());
     }
 
     /**
@@ -71,7 +79,7 @@ public final class EpisodicSession implements SessionMemory {
      * @throws IllegalArgumentException if the number of caches does not match the clustering's episodes
      */
     public static EpisodicSession restore(Model model, TokenStream tokens, Function<String, float[]> encoder, EpisodeSettings settings,
-                                          double[] profile, long seed, OnlineEpisodes.State clustering,
+                                          int[] layerBudgets, long seed, OnlineEpisodes.State clustering,
                                           List<String> openUtterances, List<KvCache> caches) {
         OnlineEpisodes episodes = clustering == null
                 ? new OnlineEpisodes(settings.episodes(), settings.medoids(), seed)
@@ -79,7 +87,7 @@ public final class EpisodicSession implements SessionMemory {
         if (caches.size() != episodes.episodeCount()) {
             throw new IllegalArgumentException(caches.size() + " episode caches for " + episodes.episodeCount() + " episodes");
         }
-        return new EpisodicSession(model, tokens, encoder, settings, profile, episodes,
+        return new EpisodicSession(model, tokens, encoder, settings, layerBudgets, episodes,
                 Segmenter.restore(settings.utterances(), openUtterances), caches);
     }
 

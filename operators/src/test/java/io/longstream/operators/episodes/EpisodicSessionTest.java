@@ -45,11 +45,16 @@ class EpisodicSessionTest {
         return v;
     }
 
+    /** α = 0: every layer keeps M. */
+    private static int[] budgets(Model model) {
+        return EpisodicSession.layerBudgets(SETTINGS, null, model.config().layers);
+    }
+
     @Test
     void everyEpisodeCacheStaysWithinItsLayerBudgetsAndQueriesRouteToTheirTopic() {
         try (Model model = Model.load(Fixtures.model("llama-tiny-f32"), 1)) {
             TokenStream tokens = new TokenStream(model.tokenizer(), ChatTemplate.load(model.dir()), model.config().bosTokenId);
-            EpisodicSession session = new EpisodicSession(model, tokens, EpisodicSessionTest::embed, SETTINGS, null, CacheDtype.BF16, 7);
+            EpisodicSession session = new EpisodicSession(model, tokens, EpisodicSessionTest::embed, SETTINGS, budgets(model), CacheDtype.BF16, 7);
             assertEquals(32, session.chunk(), "c* = min(C, B/4)");
             List<Integer> pending = new ArrayList<>();
             for (int t : tokens.start()) {
@@ -94,14 +99,14 @@ class EpisodicSessionTest {
     void aSessionSavedAndRestoredMidStreamContinuesExactly() {
         try (Model model = Model.load(Fixtures.model("llama-tiny-f32"), 1)) {
             TokenStream tokens = new TokenStream(model.tokenizer(), ChatTemplate.load(model.dir()), model.config().bosTokenId);
-            EpisodicSession live = new EpisodicSession(model, tokens, EpisodicSessionTest::embed, SETTINGS, null, CacheDtype.BF16, 7);
+            EpisodicSession live = new EpisodicSession(model, tokens, EpisodicSessionTest::embed, SETTINGS, budgets(model), CacheDtype.BF16, 7);
             List<Integer> pending = new ArrayList<>();
             feed(live, tokens, pending, 0, 22);
             List<KvCache> copies = new ArrayList<>();
             for (int k = 0; k < live.cacheCount(); k++) {
                 copies.add(live.cache(k).copy());
             }
-            EpisodicSession restored = EpisodicSession.restore(model, tokens, EpisodicSessionTest::embed, SETTINGS, null, 7,
+            EpisodicSession restored = EpisodicSession.restore(model, tokens, EpisodicSessionTest::embed, SETTINGS, budgets(model), 7,
                     live.clustering(), live.openUtterances(), copies);
             List<Integer> pendingCopy = new ArrayList<>(pending);
             feed(live, tokens, pending, 22, 40);
