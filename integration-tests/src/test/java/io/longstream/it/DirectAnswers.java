@@ -8,7 +8,7 @@ import io.longstream.inference.text.ChatTemplate;
 import io.longstream.inference.text.ChatTemplate.Message;
 import io.longstream.inference.text.TokenStream;
 import io.longstream.operators.QuerySeeds;
-import io.longstream.operators.SessionMemory;
+import io.longstream.inference.memory.SessionMemory;
 import io.longstream.schemas.Control;
 import io.longstream.schemas.ConversationTurn;
 import io.longstream.schemas.DocumentChunk;
@@ -115,7 +115,7 @@ final class DirectAnswers {
             started = true;
             if (payload instanceof DocumentChunk) {
                 add(pending, tokenStream.document(((DocumentChunk) payload).getText()));
-                memory.observeDocument(((DocumentChunk) payload).getText());
+                memory.observeDocument(tokenStream.document(((DocumentChunk) payload).getText()));
             } else {
                 ConversationTurn turn = (ConversationTurn) payload;
                 Message message = new Message(turn.getRole(), turn.getText());
@@ -135,7 +135,7 @@ final class DirectAnswers {
             chunk[i] = pending.get(i);
         }
         pending.subList(0, count).clear();
-        memory.prefill(chunk);
+        memory.prefill(chunk, false);
     }
 
     private List<Integer> answer(String session, List<Integer> stream, Message previous, int[] opening, Query q) {

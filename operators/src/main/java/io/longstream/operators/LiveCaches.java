@@ -1,5 +1,6 @@
 package io.longstream.operators;
 
+import io.longstream.inference.memory.SessionMemory;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -3,13 +3,15 @@ package io.longstream.operators;
 import io.longstream.inference.Generator;
 import io.longstream.inference.Model;
 import io.longstream.inference.Sampler;
+import io.longstream.inference.memory.EpisodicSession;
+import io.longstream.inference.memory.PolicyMemory;
+import io.longstream.inference.memory.SessionMemory;
 import io.longstream.inference.text.ChatTemplate;
 import io.longstream.inference.text.ChatTemplate.Message;
 import io.longstream.inference.text.TokenStream;
 import io.longstream.operators.episodes.EpisodeClustering;
 import io.longstream.operators.episodes.EpisodeSegment;
 import io.longstream.operators.episodes.EpisodeStore;
-import io.longstream.operators.episodes.EpisodicSession;
 import io.longstream.operators.episodes.SegmentEncoder;
 import io.longstream.schemas.Answer;
 import io.longstream.schemas.Control;
@@ -220,7 +222,7 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
     /** Shows an accepted event's text to the memory (epicache segments it); returns whether the memory changed. */
     private boolean observe(SessionMeta meta, Object payload) {
         boolean changed = payload instanceof DocumentChunk
-                ? memory.observeDocument(((DocumentChunk) payload).getText())
+                ? memory.observeDocument(tokenStream.document(((DocumentChunk) payload).getText()))
                 : memory.observeTurn(((ConversationTurn) payload).getRole(), ((ConversationTurn) payload).getText());
         if (memory instanceof EpisodicSession) {
             meta.openUtterances = ((EpisodicSession) memory).openUtterances().toArray(String[]::new);
@@ -240,7 +242,7 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
     }
 
     private void prefill(String session, SessionMeta meta, int count, Context ctx) throws Exception {
-        meta.evictions += memory.prefill(Arrays.copyOf(meta.pending, count));
+        meta.evictions += memory.prefill(Arrays.copyOf(meta.pending, count), false).evicted();
         meta.pending = Arrays.copyOfRange(meta.pending, count, meta.pending.length);
         persist(session, meta, ctx, "ok");
     }

@@ -1,20 +1,22 @@
 package io.longstream.inference.eval;
 
-import io.longstream.inference.Transformer;
-import io.longstream.state.cache.CacheDtype;
-import io.longstream.state.cache.KvCache;
-import io.longstream.state.policy.CachePolicy;
+import io.longstream.inference.memory.SessionMemory;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.Supplier;
+import java.util.function.IntFunction;
 
 /**
- * Streaming perplexity as StreamingLLM evaluates it: each stream starts from an empty cache and is
+ * Streaming perplexity as StreamingLLM evaluates it: each stream starts from an empty memory and is
  * fed in chunks of the policy's c* (1 = token by token), each chunk attending to the kept cache and
- * itself, the policy compacting after every chunk; the NLL of every next token is averaged.
+ * itself, the policy compacting after every chunk; the NLL of every next token is averaged. A stream
+ * is a document: every {@value #PIECE} tokens consumed are shown to the memory as one piece of it
+ * (epicache segments and clusters them; the other policies ignore them).
  */
 public final class StreamingPerplexity {
-    /** tokens predicted, mean NLL (nats), its exp, and the most entries any (layer, KV head) held at a peak. */
+    /** Tokens per document piece shown to the memory. */
+    public static final int PIECE = 256;
+
+    /** tokens predicted, mean NLL (nats), its exp, and the most entries a chunk token attended to in one (layer, KV head), itself included. */
     public static final class Result {
         public final long tokens;
         public final double nll;
@@ -29,37 +31,45 @@ public final class StreamingPerplexity {
         }
     }
 
-    private final Transformer transformer;
-    private final CacheDtype dtype;
+    private final int vocab;
 
-    public StreamingPerplexity(Transformer transformer, CacheDtype dtype) {
-        this.transformer = transformer;
-        this.dtype = dtype;
+    public StreamingPerplexity(int vocab) {
+        this.vocab = vocab;
     }
 
-    /** @param policies a fresh policy per stream (policies may keep state) */
-    public Result run(List<int[]> streams, Supplier<CachePolicy> policies) {
+    /** @param memories a fresh memory for stream i (policies may keep state; epicache seeds its clustering per stream) */
+    public Result run(List<int[]> streams, IntFunction<SessionMemory> memories) {
         double nllSum = 0;
         long predicted = 0;
         int peak = 0;
-        int vocab = transformer.config().vocab;
-        for (int[] ids : streams) {
-            CachePolicy policy = policies.get();
-            KvCache cache = transformer.newCache(dtype);
-            cache.setRopeMode(policy.ropeMode());
+        for (int s = 0; s < streams.size(); s++) {
+            int[] ids = streams.get(s);
+            SessionMemory memory = memories.apply(s);
+            int observed = 0;
             // the last token is only a target
-            for (int i = 0; i + 1 < ids.length; i += policy.chunk()) {
-                int end = Math.min(i + policy.chunk(), ids.length - 1);
-                float[] logits = transformer.forward(Arrays.copyOfRange(ids, i, end), cache, true);
-                peak = Math.max(peak, cache.maxEntries());
+            for (int i = 0; i + 1 < ids.length; i += memory.chunk()) {
+                int end = Math.min(i + memory.chunk(), ids.length - 1);
+                peak = Math.max(peak, largestCache(memory) + end - i);
+                // logits: [end - i][vocab]
+                float[] logits = memory.prefill(Arrays.copyOfRange(ids, i, end), true).logits();
                 for (int j = 0; j < end - i; j++) {
                     nllSum += negativeLogLikelihood(logits, j * vocab, vocab, ids[i + j + 1]);
                 }
                 predicted += end - i;
-                policy.compact(cache);
+                for (; end - observed >= PIECE; observed += PIECE) {
+                    memory.observeDocument(Arrays.copyOfRange(ids, observed, observed + PIECE));
+                }
             }
         }
         return new Result(predicted, predicted == 0 ? Double.NaN : nllSum / predicted, peak);
+    }
+
+    private static int largestCache(SessionMemory memory) {
+        int max = 0;
+        for (int k = 0; k < memory.cacheCount(); k++) {
+            max = Math.max(max, memory.cache(k).maxEntries());
+        }
+        return max;
     }
 
     /** −log softmax(row)[target], in double: log Σ exp(z − max) + max − z_target. */

@@ -2,9 +2,9 @@ package io.longstream.jobs.cli;
 
 import io.longstream.inference.Model;
 import io.longstream.inference.eval.CacheOccupancy;
+import io.longstream.inference.memory.SessionMemory;
 import io.longstream.inference.text.TokenStream;
 import io.longstream.state.cache.CacheDtype;
-import io.longstream.state.policy.CachePolicy;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 
 /** Which original positions each layer keeps after ingesting a text, as text and as a PNG. */
 @Command(name = "cache-map", mixinStandardHelpOptions = true,
-        description = "Ingest a text under a cache policy and show, per layer, which original positions the cache holds.")
+        description = "Ingest a text under a cache policy and show, per layer (and episode), which original positions the cache holds.")
 final class CacheMapCommand implements Callable<Integer> {
     private static final int ROW_PIXELS = 12;
     private static final int MAX_WIDTH = 2048;
@@ -45,25 +45,28 @@ final class CacheMapCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--chunk must be >= 1, got " + chunk);
         }
         try (Model m = Model.load(model, policy.threads)) {
-            CachePolicy p = policy.factory(m.config().layers, chunk).create();
+            SessionMemory memory = policy.memories(m, chunk, CacheDtype.BF16).create(textFile.getFileName().toString());
             TokenStream stream = new TokenStream(m.tokenizer(), Optional.empty(), m.config().bosTokenId);
             int[] opening = stream.start();
             int[] body = stream.document(Files.readString(textFile, StandardCharsets.UTF_8));
-            int[] tokens = new int[opening.length + body.length];
-            System.arraycopy(opening, 0, tokens, 0, opening.length);
-            System.arraycopy(body, 0, tokens, opening.length, body.length);
-            int[][] kept = CacheOccupancy.after(m.transformer(), CacheDtype.BF16, p, tokens);
-            System.out.println("policy " + p.spec() + ", " + tokens.length + " tokens ingested, chunk " + p.chunk());
-            for (int l = 0; l < kept.length; l++) {
-                System.out.println("layer " + l + ": " + kept[l].length + " entries: " + CacheOccupancy.ranges(kept[l]));
+            int[][][] byCache = CacheOccupancy.after(memory, opening, body);
+            int ingested = opening.length + body.length;
+            System.out.println("policy " + memory.spec() + ", " + ingested + " tokens ingested, chunk " + memory.chunk());
+            int[][] kept = new int[byCache.length * m.config().layers][];
+            for (int k = 0; k < byCache.length; k++) {
+                for (int l = 0; l < byCache[k].length; l++) {
+                    kept[k * byCache[k].length + l] = byCache[k][l];
+                    String episode = byCache.length > 1 ? "episode " + k + " " : "";
+                    System.out.println(episode + "layer " + l + ": " + byCache[k][l].length + " entries: " + CacheOccupancy.ranges(byCache[k][l]));
+                }
             }
-            ImageIO.write(picture(kept, tokens.length), "png", png.toFile());
+            ImageIO.write(picture(kept, ingested), "png", png.toFile());
             System.out.println("wrote " + png);
         }
         return 0;
     }
 
-    /** Layers top to bottom, positions left to right; a kept position is dark. Wide streams are binned. */
+    /** Rows top to bottom (layers, episode after episode), positions left to right; a kept position is dark. Wide streams are binned. */
     static BufferedImage picture(int[][] kept, int positions) {
         int width = Math.max(1, Math.min(positions, MAX_WIDTH));
         BufferedImage image = new BufferedImage(width, kept.length * ROW_PIXELS, BufferedImage.TYPE_INT_RGB);

@@ -43,9 +43,8 @@ final class PerplexityCommand implements Callable<Integer> {
         CacheDtype dtype = CacheDtype.parse(cacheDtype);
         try (Model m = Model.load(model, policy.threads)) {
             List<int[]> streams = readIds(idsFile, m.config().vocab);
-            int layers = m.config().layers;
-            PolicyFactory factory = policy.factory(layers, chunk);
-            StreamingPerplexity.Result r = new StreamingPerplexity(m.transformer(), dtype).run(streams, factory::create);
+            MemoryFactory memories = policy.memories(m, chunk, dtype);
+            StreamingPerplexity.Result r = new StreamingPerplexity(m.config().vocab).run(streams, i -> memories.create("stream-" + i));
             System.out.println(String.format(Locale.ROOT, "{\"tokens\":%d,\"nll\":%.6f,\"ppl\":%.6f,\"max_cache_entries\":%d}",
                     r.tokens, r.nll, r.ppl, r.maxCacheEntries));
         }

@@ -67,6 +67,36 @@ class EvaluationCommandsTest {
     }
 
     @Test
+    void perplexityAndCacheMapRunEpicacheWithItsEpisodes() throws Exception {
+        Path ids = dir.resolve("ids.txt");
+        StringBuilder line = new StringBuilder();
+        for (int i = 0; i < 1300; i++) {
+            line.append(i == 0 ? "" : ",").append((i * 31 + 7) % 384);
+        }
+        Files.writeString(ids, line + "\n");
+        // B = 128, C = 32: c* = Pcap = 32, M = 64; one 256-token piece per segment, so 5 segments and E = 4 episodes
+        Result r = run("perplexity", "--model", MODEL, "--ids-file", ids.toString(), "--policy", "epicache:utterances=1,alpha=0",
+                "--budget", "128", "--chunk", "32");
+        assertEquals(0, r.exit, r.err);
+        JsonNode json = new ObjectMapper().readTree(r.out);
+        assertEquals(1299, json.get("tokens").asInt());
+        // pair level shares a layer's b_l·H_kv = 128 among its 2 heads; a chunk adds 32
+        assertTrue(json.get("max_cache_entries").asInt() <= 128 + 32, r.out);
+
+        Path text = dir.resolve("text.txt");
+        Files.writeString(text, "The harbor log keeps a record of every ship that sails and every storm. ".repeat(90));
+        Path png = dir.resolve("map.png");
+        r = run("cache-map", "--model", MODEL, "--text-file", text.toString(), "--policy", "epicache:utterances=1,alpha=0,episodes=2",
+                "--budget", "128", "--chunk", "32", "--png", png.toString());
+        assertEquals(0, r.exit, r.err);
+        String[] lines = r.out.split("\n");
+        assertTrue(lines[0].startsWith("policy epicache:episodes=2,utterances=1,medoids=8,level=pair,alpha=0.0,budget=128, "), lines[0]);
+        assertTrue(lines[1].matches("episode 0 layer 0: \\d+ entries: 0-3,.*"), "sinks kept: " + lines[1]);
+        assertTrue(lines[4].startsWith("episode 1 layer 1: "), lines[4]);
+        assertEquals(2 * 2 * 12, ImageIO.read(png.toFile()).getHeight(), "one band per layer of each episode");
+    }
+
+    @Test
     void profilePrintsTheLayerProfileItsWeightsAndTheFileItIsCachedIn() throws Exception {
         Path cache = dir.resolve("profiles");
         Result r = run("profile", "--model", MODEL, "--cache-dir", cache.toString(), "--threads", "2");

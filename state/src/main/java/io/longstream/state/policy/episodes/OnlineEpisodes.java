@@ -152,7 +152,12 @@ public final class OnlineEpisodes {
         return best;
     }
 
-    /** A deep copy of the whole state. */
+    /** The episode whose centroid is closest to the newest segment (the conversation's current topic); 0 before the first clustering. */
+    public int latestEpisode() {
+        return window.isEmpty() ? 0 : route(window.peekLast().embedding());
+    }
+
+        /** A deep copy of the whole state. */
     public State snapshot() {
         int n = window.size();
         float[][] embeddings = new float[n][];

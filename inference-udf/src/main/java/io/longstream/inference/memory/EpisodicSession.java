@@ -1,9 +1,8 @@
-package io.longstream.operators.episodes;
+package io.longstream.inference.memory;
 
 import io.longstream.inference.MaxAttention;
 import io.longstream.inference.Model;
 import io.longstream.inference.text.TokenStream;
-import io.longstream.operators.SessionMemory;
 import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.cache.KvCache;
 import io.longstream.state.policy.episodes.EpisodeBudget;
@@ -150,8 +149,7 @@ public final class EpisodicSession implements SessionMemory {
     }
 
     @Override
-    public boolean observeDocument(String text) {
-        int[] ids = model.tokenizer().encode(text);
+    public boolean observeDocument(int[] ids) {
         List<String> pieces = new ArrayList<>();
         for (int from = 0; from < ids.length; from += DOCUMENT_PIECE) {
             pieces.add(model.tokenizer().decode(Arrays.copyOfRange(ids, from, Math.min(ids.length, from + DOCUMENT_PIECE))));
@@ -161,16 +159,21 @@ public final class EpisodicSession implements SessionMemory {
         return !closed.isEmpty();
     }
 
-    /** Prefills one chunk (at most c* tokens) into every episode cache, then scores and evicts each; returns entries evicted. */
+    /** Prefills one chunk (at most c* tokens) into every episode cache, then scores and evicts each. */
     @Override
-    public long prefill(int[] chunk) {
+    public Prefill prefill(int[] chunk, boolean logits) {
         if (chunk.length > chunk()) {
             throw new IllegalArgumentException("a chunk of " + chunk.length + " tokens passes c* = " + chunk());
         }
+        int predicting = caches.size() == 1 ? 0 : episodes.latestEpisode();
+        float[] predicted = null;
         long evicted = 0;
         for (int k = 0; k < caches.size(); k++) {
             KvCache cache = caches.get(k);
-            model.transformer().forward(chunk, cache, false);
+            float[] out = model.transformer().forward(chunk, cache, logits && k == predicting);
+            if (logits && k == predicting) {
+                predicted = out;
+            }
             int[] prompt = patchedPrompts.get(k);
             KvCache.Mark mark = cache.mark();
             MaxAttention scores = new MaxAttention(cache, prompt.length);
@@ -185,7 +188,7 @@ public final class EpisodicSession implements SessionMemory {
             }
             evicted += EpisodeEviction.evict(cache, byLayer, layerBudgets, settings.level());
         }
-        return evicted;
+        return new Prefill(evicted, predicted);
     }
 
     /** The episode whose centroid has the largest dot product with the query's embedding. */

@@ -1,4 +1,4 @@
-package io.longstream.operators;
+package io.longstream.inference.memory;
 
 import io.longstream.inference.Transformer;
 import io.longstream.state.cache.KvCache;
@@ -18,12 +18,12 @@ public final class PolicyMemory implements SessionMemory {
     }
 
     /** The same cache under {@code next} (SET_POLICY); {@link #compact()} it at once so next's bound holds. */
-    PolicyMemory withPolicy(CachePolicy next) {
+    public PolicyMemory withPolicy(CachePolicy next) {
         return new PolicyMemory(transformer, next, cache);
     }
 
     /** Compacts the cache to the policy's target; returns the entries evicted. */
-    long compact() {
+    public long compact() {
         return policy.compact(cache);
     }
 
@@ -61,14 +61,14 @@ public final class PolicyMemory implements SessionMemory {
     }
 
     @Override
-    public boolean observeDocument(String text) {
+    public boolean observeDocument(int[] ids) {
         return false;
     }
 
     @Override
-    public long prefill(int[] tokens) {
-        transformer.forward(tokens, cache, false);
-        return compact();
+    public Prefill prefill(int[] tokens, boolean logits) {
+        float[] out = transformer.forward(tokens, cache, logits);
+        return new Prefill(compact(), logits ? out : null);
     }
 
     @Override

@@ -1,4 +1,4 @@
-package io.longstream.operators.episodes;
+package io.longstream.inference.memory;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -72,7 +72,7 @@ class EpisodicSessionTest {
                 while (pending.size() >= session.chunk()) {
                     int[] chunk = pending.subList(0, session.chunk()).stream().mapToInt(Integer::intValue).toArray();
                     pending.subList(0, session.chunk()).clear();
-                    session.prefill(chunk);
+                    session.prefill(chunk, false);
                     for (int k = 0; k < session.cacheCount(); k++) {
                         KvCache cache = session.cache(k);
                         for (int l = 0; l < cache.layers(); l++) {
@@ -140,7 +140,7 @@ class EpisodicSessionTest {
             while (pending.size() >= session.chunk()) {
                 int[] chunk = pending.subList(0, session.chunk()).stream().mapToInt(Integer::intValue).toArray();
                 pending.subList(0, session.chunk()).clear();
-                session.prefill(chunk);
+                session.prefill(chunk, false);
             }
         }
     }

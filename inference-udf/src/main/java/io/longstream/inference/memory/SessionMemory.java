@@ -1,11 +1,11 @@
-package io.longstream.operators;
+package io.longstream.inference.memory;
 
 import io.longstream.state.cache.KvCache;
 
 /**
  * What a session holds under its policy between steps: its KV caches, how a prefill chunk changes them, and which
  * cache answers a query. One cache under a {@code CachePolicy} ({@link PolicyMemory}), or one per episode under
- * {@code epicache} ({@link io.longstream.operators.episodes.EpisodicSession}).
+ * {@code epicache} ({@link EpisodicSession}).
  */
 public interface SessionMemory {
     /** The policy and its parameters, canonical, as the session persists them. */
@@ -26,11 +26,18 @@ public interface SessionMemory {
     /** Takes an ingested conversation turn into the memory's view of the conversation; returns whether that changed the memory. */
     boolean observeTurn(String role, String text);
 
-    /** Takes an ingested document into the memory's view of the conversation; returns whether that changed the memory. */
-    boolean observeDocument(String text);
+    /** Takes an ingested document's token ids (no template tokens) into the memory's view of the conversation; returns whether that changed the memory. */
+    boolean observeDocument(int[] ids);
 
-    /** Attends one chunk of at most {@link #chunk()} tokens into the memory and compacts it; returns the entries evicted. */
-    long prefill(int[] tokens);
+    /**
+     * What one prefill chunk did: the entries evicted, and when asked for, the logits of every chunk token
+     * ([tokens][vocab] row-major) from the cache that predicts the stream (epicache: the episode of the newest segment).
+     */
+    record Prefill(long evicted, float[] logits) {
+    }
+
+    /** Attends one chunk of at most {@link #chunk()} tokens into the memory and compacts it. */
+    Prefill prefill(int[] tokens, boolean logits);
 
     /** The index of the cache that answers {@code queryText}. */
     int route(String queryText);
