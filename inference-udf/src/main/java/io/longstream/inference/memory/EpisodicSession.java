@@ -229,19 +229,44 @@ public final class EpisodicSession implements SessionMemory {
     private void refreshPatchedPrompts() {
         patchedPrompts.clear();
         for (int k = 0; k < caches.size(); k++) {
-            patchedPrompts.add(patchedPrompt(episodes.medoidTexts(k)));
+            patchedPrompts.add(patchedPrompt(episodes.medoidTexts(k), episodes.medoidRanks(k)));
         }
     }
 
-    /** Instruction as a user turn, the assistant prefix, then the medoids' texts, cut to Pcap. */
-    private int[] patchedPrompt(List<String> medoids) {
-        int[] prompt = tokens.query(null, INSTRUCTION);
+    /**
+     * Instruction as a user turn with the assistant prefix, then the medoids' texts in chronological order; while it
+     * passes Pcap the least central medoid goes first, and what still passes with the most central alone is cut off.
+     */
+    private int[] patchedPrompt(List<String> medoids, int[] ranks) {
+        int[] instruction = tokens.query(null, INSTRUCTION);
+        List<int[]> rendered = new ArrayList<>();
         for (String medoid : medoids) {
-            int[] more = tokens.document(medoid + "\n");
-            int[] joined = Arrays.copyOf(prompt, prompt.length + more.length);
-            System.arraycopy(more, 0, joined, prompt.length, more.length);
-            prompt = joined;
+            rendered.add(tokens.document(medoid + "\n"));
+        }
+        boolean[] dropped = new boolean[medoids.size()];
+        int length = instruction.length + rendered.stream().mapToInt(t -> t.length).sum();
+        for (int rank = medoids.size() - 1; rank > 0 && length > settings.budget().promptCap(); rank--) {
+            int medoid = indexOf(ranks, rank);
+            dropped[medoid] = true;
+            length -= rendered.get(medoid).length;
+        }
+        int[] prompt = instruction;
+        for (int i = 0; i < rendered.size(); i++) {
+            if (!dropped[i]) {
+                int[] joined = Arrays.copyOf(prompt, prompt.length + rendered.get(i).length);
+                System.arraycopy(rendered.get(i), 0, joined, prompt.length, rendered.get(i).length);
+                prompt = joined;
+            }
         }
         return Arrays.copyOf(prompt, Math.min(prompt.length, settings.budget().promptCap()));
+    }
+
+    private static int indexOf(int[] values, int value) {
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] == value) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException(value + " is not among " + Arrays.toString(values));
     }
 }

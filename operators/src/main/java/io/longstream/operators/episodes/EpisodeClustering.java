@@ -14,6 +14,7 @@ public class EpisodeClustering {
     public int[] labels = new int[0];
     public float[][] centroids = new float[0][];
     public String[][] medoidTexts = new String[0][];
+    public int[][] medoidRanks = new int[0][];
 
     public EpisodeClustering() {
     }

@@ -37,6 +37,7 @@ public final class EpisodeStore {
         c.labels = state.labels();
         c.centroids = state.centroids();
         c.medoidTexts = state.medoidTexts();
+        c.medoidRanks = state.medoidRanks();
         clustering.update(c);
     }
 
@@ -59,7 +60,7 @@ public final class EpisodeStore {
             texts[i] = segment.text;
         }
         return new OnlineEpisodes.State(c.episodes, c.medoids, c.seed, c.segmentCount, embeddings, texts, c.labels, c.centroids,
-                c.medoidTexts);
+                c.medoidTexts, c.medoidRanks);
     }
 
     public void clear() {

@@ -3,6 +3,7 @@ package io.longstream.state.policy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.cache.HeadCache;
@@ -10,6 +11,7 @@ import io.longstream.state.cache.KvCache;
 import io.longstream.state.cache.RopeMode;
 import java.util.ArrayList;
 import java.util.List;
+import io.longstream.state.policy.episodes.EpisodeSettings;
 import org.junit.jupiter.api.Test;
 
 class CachePoliciesTest {
@@ -83,7 +85,7 @@ class CachePoliciesTest {
 
     @Test
     void aBadSpecFailsNamingWhatIsWrong() {
-        assertEquals("unknown cache policy 'ladder' in 'ladder:x=1' (known: full, window, sinks, lacache)",
+        assertEquals("unknown cache policy 'ladder' in 'ladder:x=1' (known: full, window, sinks, lacache, epicache)",
                 assertThrows(IllegalArgumentException.class, () -> CachePolicies.parse("ladder:x=1", 10, 2, 16)).getMessage());
         assertEquals("policy full has no parameter [start] (in 'full:start=4')",
                 assertThrows(IllegalArgumentException.class, () -> CachePolicies.parse("full:start=4", 10, 2, 16)).getMessage());
@@ -93,6 +95,29 @@ class CachePoliciesTest {
                 assertThrows(IllegalArgumentException.class, () -> CachePolicies.parse("sinks:start=x", 10, 2, 16)).getMessage());
         assertEquals("full: budget must be >= 0 (0 = unbounded), got -1",
                 assertThrows(IllegalArgumentException.class, () -> CachePolicies.parse("full", -1, 2, 16)).getMessage());
+    }
+
+    @Test
+    void anEpicacheSpecTakesTheSpecsDefaultsAndNamesWhatItRefuses() {
+        EpisodeSettings defaults = CachePolicies.episodeSettings("epicache", 1024, 512);
+        assertEquals("epicache:episodes=4,utterances=4,medoids=8,level=pair,alpha=1.1,budget=1024", defaults.spec());
+        // c* = min(C, B/4) = 256, Pcap = min(512, B/4) = 256, M = B - c* - Pcap
+        assertEquals(256, defaults.budget().chunk());
+        assertEquals(512, defaults.budget().retained());
+        EpisodeSettings custom = CachePolicies.episodeSettings("epicache:episodes=2,level=pair-uniform,alpha=0,budget=64", 1024, 8);
+        assertEquals("epicache:episodes=2,utterances=4,medoids=8,level=pair-uniform,alpha=0.0,budget=64", custom.spec());
+        assertEquals(custom.spec(), CachePolicies.episodeSettings(custom.spec(), 7, 8).spec(), "the canonical spec reads back as itself");
+        assertEquals("epicache needs a budget B > 0 per episode (--budget or budget=), got 0",
+                assertThrows(IllegalArgumentException.class, () -> CachePolicies.episodeSettings("epicache", 0, 512)).getMessage());
+        assertEquals("epicache level must be pair or pair-uniform, got 'head' (in 'epicache:level=head')",
+                assertThrows(IllegalArgumentException.class, () -> CachePolicies.episodeSettings("epicache:level=head", 64, 8)).getMessage());
+        assertEquals("epicache episodes must be in 1..1024, got 0 (in 'epicache:episodes=0')",
+                assertThrows(IllegalArgumentException.class, () -> CachePolicies.episodeSettings("epicache:episodes=0", 64, 8)).getMessage());
+        assertEquals("policy epicache has no parameter [start] (in 'epicache:start=4')",
+                assertThrows(IllegalArgumentException.class, () -> CachePolicies.episodeSettings("epicache:start=4", 64, 8)).getMessage());
+        assertTrue(CachePolicies.episodic(" epicache:alpha=0"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> CachePolicies.parse("epicache", 64, 2, 8)).getMessage()
+                .startsWith("epicache keeps a cache per episode"));
     }
 
     @Test

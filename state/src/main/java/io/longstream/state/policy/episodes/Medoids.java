@@ -34,6 +34,27 @@ public final class Medoids {
         return nearest;
     }
 
+    /**
+     * Each chosen point's rank by distance to {@code centroid} (0 = nearest; equal distances rank the lower index
+     * first), aligned with {@code chosen}.
+     */
+    public static int[] ranks(float[][] points, int[] chosen, float[] centroid) {
+        Integer[] order = new Integer[chosen.length];
+        for (int r = 0; r < order.length; r++) {
+            order[r] = r;
+        }
+        double[] distance = new double[chosen.length];
+        for (int r = 0; r < chosen.length; r++) {
+            distance[r] = Vectors.squaredDistance(points[chosen[r]], centroid);
+        }
+        Arrays.sort(order, Comparator.<Integer>comparingDouble(r -> distance[r]).thenComparingInt(r -> chosen[r]));
+        int[] ranks = new int[chosen.length];
+        for (int rank = 0; rank < order.length; rank++) {
+            ranks[order[rank]] = rank;
+        }
+        return ranks;
+    }
+
     /** The members ascending, after checking they are distinct, in range and of the centroid's dimension. */
     private static Integer[] requireMembers(float[][] points, int[] members, float[] centroid) {
         int[] ascending = members.clone();

@@ -44,9 +44,10 @@ public final class OnlineEpisodes {
      * @param labels       each stored segment's episode, or {@link #UNCLUSTERED}
      * @param centroids    E centroids by episode, or none before the first clustering
      * @param medoidTexts  per episode (one before the first clustering), its medoid texts in chronological order
+     * @param medoidRanks  aligned with medoidTexts: each medoid's rank by distance to its centroid, 0 = most central
      */
     public record State(int episodes, int medoids, long seed, long segmentCount, float[][] embeddings, String[] texts,
-                        int[] labels, float[][] centroids, String[][] medoidTexts) {
+                        int[] labels, float[][] centroids, String[][] medoidTexts, int[][] medoidRanks) {
     }
 
     private record Segment(float[] embedding, String text, int label) {
@@ -59,6 +60,7 @@ public final class OnlineEpisodes {
     private final ArrayDeque<Segment> window = new ArrayDeque<>();
     private float[][] centroids = new float[0][];
     private List<List<String>> medoidTexts = List.of(List.of());
+    private int[][] medoidRanks = {{}};
 
     /**
      * @param episodes E, 1..{@value #WINDOW} (the window must be able to hold E segments)
@@ -157,7 +159,13 @@ public final class OnlineEpisodes {
         return window.isEmpty() ? 0 : route(window.peekLast().embedding());
     }
 
-        /** A deep copy of the whole state. */
+        /** The episode's medoids' ranks by distance to its centroid (0 = most central), aligned with {@link #medoidTexts}. */
+    public int[] medoidRanks(int episode) {
+        Objects.checkIndex(episode, episodeCount());
+        return medoidRanks[episode].clone();
+    }
+
+    /** A deep copy of the whole state. */
     public State snapshot() {
         int n = window.size();
         float[][] embeddings = new float[n][];
@@ -169,7 +177,8 @@ public final class OnlineEpisodes {
             i++;
         }
         String[][] medoidArrays = medoidTexts.stream().map(list -> list.toArray(String[]::new)).toArray(String[][]::new);
-        return new State(episodes, medoids, seed, segmentCount, embeddings, texts, labels(), deepCopy(centroids), medoidArrays);
+        return new State(episodes, medoids, seed, segmentCount, embeddings, texts, labels(), deepCopy(centroids), medoidArrays,
+                Arrays.stream(medoidRanks).map(int[]::clone).toArray(int[][]::new));
     }
 
     /**
@@ -190,10 +199,19 @@ public final class OnlineEpisodes {
         }
         boolean clustered = state.segmentCount() >= state.episodes();
         int expectedCentroids = clustered ? state.episodes() : 0;
-        if (state.centroids().length != expectedCentroids || state.medoidTexts().length != Math.max(expectedCentroids, 1)) {
+        if (state.centroids().length != expectedCentroids || state.medoidTexts().length != Math.max(expectedCentroids, 1)
+                || state.medoidRanks().length != state.medoidTexts().length) {
             throw new IllegalArgumentException("episode state after " + state.segmentCount() + " segments needs " + expectedCentroids
                     + " centroids and " + Math.max(expectedCentroids, 1) + " medoid lists, got " + state.centroids().length
-                    + " and " + state.medoidTexts().length);
+                    + " and " + state.medoidTexts().length + " (ranks for " + state.medoidRanks().length + ")");
+        }
+        for (int k = 0; k < state.medoidTexts().length; k++) {
+            int[] ranks = state.medoidRanks()[k].clone();
+            Arrays.sort(ranks);
+            if (ranks.length != state.medoidTexts()[k].length || !Arrays.equals(ranks, identity(ranks.length))) {
+                throw new IllegalArgumentException("episode " + k + " medoid ranks " + Arrays.toString(state.medoidRanks()[k])
+                        + " are not a ranking of its " + state.medoidTexts()[k].length + " medoids");
+            }
         }
         for (int i = 0; i < n; i++) {
             restored.requireEmbedding(state.embeddings()[i], "stored embedding " + i);
@@ -211,6 +229,7 @@ public final class OnlineEpisodes {
         restored.segmentCount = state.segmentCount();
         restored.centroids = deepCopy(state.centroids());
         restored.medoidTexts = Arrays.stream(state.medoidTexts()).map(texts -> List.of(texts)).toList();
+        restored.medoidRanks = Arrays.stream(state.medoidRanks()).map(int[]::clone).toArray(int[][]::new);
         return restored;
     }
 
@@ -223,11 +242,13 @@ public final class OnlineEpisodes {
         int[] episodeOf = centroids.length == 0 ? identity(episodes) : Relabel.match(centroids, clustering.centroids());
         float[][] byEpisode = new float[episodes][];
         List<List<String>> medoidsByEpisode = new ArrayList<>(Collections.nCopies(episodes, List.<String>of()));
+        int[][] ranksByEpisode = new int[episodes][];
         for (int j = 0; j < episodes; j++) {
             float[] centroid = clustering.centroids()[j];
             byEpisode[episodeOf[j]] = centroid;
-            medoidsByEpisode.set(episodeOf[j], Arrays.stream(Medoids.closest(points, clustering.members(j), centroid, medoids))
-                    .mapToObj(i -> texts[i]).toList());
+            int[] chosen = Medoids.closest(points, clustering.members(j), centroid, medoids);
+            medoidsByEpisode.set(episodeOf[j], Arrays.stream(chosen).mapToObj(i -> texts[i]).toList());
+            ranksByEpisode[episodeOf[j]] = Medoids.ranks(points, chosen, centroid);
         }
         int[] labels = clustering.labels();
         window.clear();
@@ -236,6 +257,7 @@ public final class OnlineEpisodes {
         }
         centroids = byEpisode;
         medoidTexts = List.copyOf(medoidsByEpisode);
+        medoidRanks = ranksByEpisode;
     }
 
     private void requireEmbedding(float[] embedding, String what) {

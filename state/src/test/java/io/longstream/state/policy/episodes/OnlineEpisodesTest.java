@@ -121,9 +121,19 @@ class OnlineEpisodesTest {
             int episode = k;
             int[] members = IntStream.range(0, 116).filter(s -> labels[s] == episode).toArray();
             assertTrue(members.length > M, "episode " + k + " has more members than medoids");
-            List<String> expected = Arrays.stream(Medoids.closest(points, members, episodes.centroids()[k], M)).mapToObj(conversation::text).toList();
+            int[] chosen = Medoids.closest(points, members, episodes.centroids()[k], M);
+            List<String> expected = Arrays.stream(chosen).mapToObj(conversation::text).toList();
             List<String> medoids = episodes.medoidTexts(k);
             assertEquals(expected, medoids);
+            int[] ranks = episodes.medoidRanks(k);
+            for (int a = 0; a < ranks.length; a++) {
+                for (int b = 0; b < ranks.length; b++) {
+                    if (ranks[a] < ranks[b]) {
+                        assertTrue(Vectors.squaredDistance(points[chosen[a]], episodes.centroids()[k])
+                                <= Vectors.squaredDistance(points[chosen[b]], episodes.centroids()[k]), "rank 0 is the most central");
+                    }
+                }
+            }
             int previous = -1;
             for (String text : medoids) {
                 int s = Integer.parseInt(text.substring(text.indexOf('#') + 1));
@@ -243,21 +253,21 @@ class OnlineEpisodesTest {
         OnlineEpisodes.restore(good);
         assertThrows(IllegalArgumentException.class, () -> OnlineEpisodes.restore(withCount(good, 3)));
         assertThrows(IllegalArgumentException.class, () -> OnlineEpisodes.restore(new OnlineEpisodes.State(2, M, SEED, 2,
-                good.embeddings(), good.texts(), new int[] {0, 2}, good.centroids(), good.medoidTexts())));
+                good.embeddings(), good.texts(), new int[] {0, 2}, good.centroids(), good.medoidTexts(), good.medoidRanks())));
         assertThrows(IllegalArgumentException.class, () -> OnlineEpisodes.restore(new OnlineEpisodes.State(2, M, SEED, 2,
-                good.embeddings(), good.texts(), good.labels(), new float[0][], good.medoidTexts())));
+                good.embeddings(), good.texts(), good.labels(), new float[0][], good.medoidTexts(), good.medoidRanks())));
         assertThrows(IllegalArgumentException.class, () -> OnlineEpisodes.restore(new OnlineEpisodes.State(2, M, SEED, 2,
-                good.embeddings(), new String[] {"a"}, good.labels(), good.centroids(), good.medoidTexts())));
+                good.embeddings(), new String[] {"a"}, good.labels(), good.centroids(), good.medoidTexts(), good.medoidRanks())));
     }
 
     /** A clustered two-episode state over two 2-d segments with the given centroids. */
     private static OnlineEpisodes.State handMade(float[][] centroids) {
         return new OnlineEpisodes.State(2, M, SEED, 2, new float[][] {{1, 0}, {0, 1}}, new String[] {"a", "b"},
-                new int[] {0, 1}, centroids, new String[][] {{"a"}, {"b"}});
+                new int[] {0, 1}, centroids, new String[][] {{"a"}, {"b"}}, new int[][] {{0}, {0}});
     }
 
     private static OnlineEpisodes.State withCount(OnlineEpisodes.State s, long count) {
-        return new OnlineEpisodes.State(s.episodes(), s.medoids(), s.seed(), count, s.embeddings(), s.texts(), s.labels(), s.centroids(), s.medoidTexts());
+        return new OnlineEpisodes.State(s.episodes(), s.medoids(), s.seed(), count, s.embeddings(), s.texts(), s.labels(), s.centroids(), s.medoidTexts(), s.medoidRanks());
     }
 
     private static List<List<String>> allMedoids(OnlineEpisodes episodes) {
@@ -281,6 +291,7 @@ class OnlineEpisodesTest {
         assertArrayEquals(x.labels(), y.labels(), context);
         assertEquals(bits(x.centroids()), bits(y.centroids()), context);
         assertTrue(Arrays.deepEquals(x.medoidTexts(), y.medoidTexts()), context);
+        assertTrue(Arrays.deepEquals(x.medoidRanks(), y.medoidRanks()), context);
         assertEquals(a.episodeCount(), b.episodeCount(), context);
     }
 
