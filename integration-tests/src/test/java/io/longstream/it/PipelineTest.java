@@ -213,25 +213,15 @@ class PipelineTest {
         settings.budget = 64;
         settings.chunk = 32;
         List<SessionEvent> events = SessionStreams.interleaved("p", 3, 12, 5);
-        LocalJob job = LocalJob.start(settings, work.resolve("policy-" + policy), null, "policy-" + policy);
-        try (PipelineOutputs outputs = new PipelineOutputs(settings.bootstrap, settings.topics)) {
-            produce(settings, events);
-            int queries = queriesIn(events).size();
-            outputs.awaitUntil(o -> o.answers.size() >= queries, queries + " answers").settle(Duration.ofSeconds(2));
-            assertEquals(queries, outputs.answers.size());
-            assertEquals(List.of(), outputs.rejects);
-            assertTrue(outputs.memory.stream().anyMatch(m -> m.getEvictions() > 0), "the stream is long enough to evict");
-            for (MemoryUpdate m : outputs.memory) {
-                assertTrue(m.getCacheEntriesPerLayer().stream().allMatch(n -> n <= 64), "entries per layer within budget: " + m);
-            }
-            try (Model model = Model.load(MODEL, 1)) {
-                int layers = model.config().layers;
-                DirectAnswers evicting = new DirectAnswers(model, CacheDtype.BF16, session -> new PolicyMemory(model.transformer(),
-                        CachePolicies.parse(policy, 64, layers, 32), model.transformer().newCache(CacheDtype.BF16)));
-                assertEquals(evicting.answers(events), tokensOf(outputs.answers));
-            }
-        } finally {
-            job.client().cancel().get();
+        PolicyRun run = runEvicting(settings, "policy-" + policy, events);
+        for (MemoryUpdate m : run.memory) {
+            assertTrue(m.getCacheEntriesPerLayer().stream().allMatch(n -> n <= 64), "entries per layer within budget: " + m);
+        }
+        try (Model model = Model.load(MODEL, 1)) {
+            int layers = model.config().layers;
+            DirectAnswers evicting = new DirectAnswers(model, CacheDtype.BF16, session -> new PolicyMemory(model.transformer(),
+                    CachePolicies.parse(policy, 64, layers, 32), model.transformer().newCache(CacheDtype.BF16)));
+            assertEquals(evicting.answers(events), run.answers);
         }
     }
 
@@ -243,7 +233,29 @@ class PipelineTest {
         settings.budget = 128;
         settings.chunk = 512;
         List<SessionEvent> events = SessionStreams.interleaved("e", 2, 18, 11);
-        LocalJob job = LocalJob.start(settings, work.resolve("policy-epicache"), null, "policy-epicache");
+        PolicyRun run = runEvicting(settings, "policy-epicache", events);
+        assertTrue(run.memory.stream().anyMatch(m -> "2".equals(m.getDetail().get("episodes"))), "both episodes formed");
+        for (MemoryUpdate m : run.memory) {
+            // B = 128, c* = Pcap = 32: the layers of an episode keep L·M = 2·64 on average after every chunk
+            assertTrue(m.getCacheEntriesPerLayer().stream().mapToInt(Integer::intValue).sum() <= 128, "entries within L·M: " + m);
+        }
+        try (Model model = Model.load(MODEL, 1)) {
+            EpisodeSettings episodes = CachePolicies.episodeSettings(policy, 128, 512);
+            TokenStream tokens = new TokenStream(model.tokenizer(), ChatTemplate.load(model.dir()), model.config().bosTokenId);
+            int[] layerBudgets = EpisodicSession.layerBudgets(episodes, new LayerProfiles().profile(model), model.config().layers);
+            DirectAnswers direct = new DirectAnswers(model, CacheDtype.BF16, session -> new EpisodicSession(model, tokens,
+                    SegmentEncoder::embed, episodes, layerBudgets, CacheDtype.BF16, QuerySeeds.clusteringSeed(session)));
+            assertEquals(direct.answers(events), run.answers);
+        }
+    }
+
+    /** What a run under an evicting policy produced: answers' token ids by "session/query", and the memory updates. */
+    private record PolicyRun(Map<String, List<Integer>> answers, List<MemoryUpdate> memory) {
+    }
+
+    /** Runs the events until every query is answered; checks that none was rejected and that the policy evicted. */
+    private PolicyRun runEvicting(PipelineSettings settings, String name, List<SessionEvent> events) throws Exception {
+        LocalJob job = LocalJob.start(settings, work.resolve(name), null, name);
         try (PipelineOutputs outputs = new PipelineOutputs(settings.bootstrap, settings.topics)) {
             produce(settings, events);
             int queries = queriesIn(events).size();
@@ -251,19 +263,7 @@ class PipelineTest {
             assertEquals(queries, outputs.answers.size());
             assertEquals(List.of(), outputs.rejects);
             assertTrue(outputs.memory.stream().anyMatch(m -> m.getEvictions() > 0), "the stream is long enough to evict");
-            assertTrue(outputs.memory.stream().anyMatch(m -> "2".equals(m.getDetail().get("episodes"))), "both episodes formed");
-            for (MemoryUpdate m : outputs.memory) {
-                // B = 128, c* = Pcap = 32: the layers of an episode keep L·M = 2·64 on average after every chunk
-                assertTrue(m.getCacheEntriesPerLayer().stream().mapToInt(Integer::intValue).sum() <= 128, "entries within L·M: " + m);
-            }
-            try (Model model = Model.load(MODEL, 1)) {
-                EpisodeSettings episodes = CachePolicies.episodeSettings(policy, 128, 512);
-                TokenStream tokens = new TokenStream(model.tokenizer(), ChatTemplate.load(model.dir()), model.config().bosTokenId);
-                int[] layerBudgets = EpisodicSession.layerBudgets(episodes, new LayerProfiles().profile(model), model.config().layers);
-                DirectAnswers direct = new DirectAnswers(model, CacheDtype.BF16, session -> new EpisodicSession(model, tokens,
-                        SegmentEncoder::embed, episodes, layerBudgets, CacheDtype.BF16, QuerySeeds.clusteringSeed(session)));
-                assertEquals(direct.answers(events), tokensOf(outputs.answers));
-            }
+            return new PolicyRun(tokensOf(outputs.answers), List.copyOf(outputs.memory));
         } finally {
             job.client().cancel().get();
         }
