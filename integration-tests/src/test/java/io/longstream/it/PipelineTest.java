@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.longstream.inference.Fixtures;
 import io.longstream.inference.Model;
-import io.longstream.inference.profile.LayerProfiles;
-import io.longstream.inference.text.ChatTemplate;
-import io.longstream.inference.text.TokenStream;
 import io.longstream.jobs.io.EventProducer;
 import io.longstream.jobs.io.RejectedBytes;
 import io.longstream.jobs.local.EmbeddedKafka;
@@ -16,10 +13,7 @@ import io.longstream.jobs.pipeline.FlinkSettings;
 import io.longstream.jobs.pipeline.PipelineSettings;
 import io.longstream.jobs.pipeline.TopicSetup;
 import io.longstream.jobs.pipeline.Topics;
-import io.longstream.inference.memory.PolicyMemory;
-import io.longstream.operators.QuerySeeds;
-import io.longstream.inference.memory.EpisodicSession;
-import io.longstream.operators.episodes.SegmentEncoder;
+import io.longstream.operators.SessionMemories;
 import io.longstream.schemas.Answer;
 import io.longstream.schemas.Control;
 import io.longstream.schemas.MemoryUpdate;
@@ -30,7 +24,6 @@ import io.longstream.schemas.Rejected;
 import io.longstream.schemas.SessionEvent;
 import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.policy.CachePolicies;
-import io.longstream.state.policy.episodes.EpisodeSettings;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -67,12 +60,19 @@ class PipelineTest {
     static Path work;
 
     private static EmbeddedKafka kafka;
+    private static Model model;
     private static DirectAnswers direct;
 
     @BeforeAll
     static void startBroker() throws Exception {
         kafka = EmbeddedKafka.start();
-        direct = new DirectAnswers(Model.load(MODEL, 1), CacheDtype.BF16);
+        model = Model.load(MODEL, 1);
+        direct = new DirectAnswers(model, CacheDtype.BF16);
+    }
+
+    /** Direct answers with the session memories the operator starts under {@code policy}. */
+    private static DirectAnswers directUnder(String policy, int budget, int chunk) {
+        return new DirectAnswers(model, CacheDtype.BF16, new SessionMemories(model, policy, budget, chunk, CacheDtype.BF16)::create);
     }
 
     @AfterAll
@@ -143,14 +143,18 @@ class PipelineTest {
         }
     }
 
-    @Test
-    void aJobRestartedFromASavepointAtAnotherParallelismContinuesItsSessionsWithoutDuplicates() throws Exception {
-        PipelineSettings settings = settings("restart", 1);
-        List<SessionEvent> events = SessionStreams.interleaved("r", 4, 12, 3);
+    @ParameterizedTest
+    @ValueSource(strings = {"full", "epicache:episodes=2,utterances=2"})
+    void aJobRestartedFromASavepointAtAnotherParallelismContinuesItsSessionsWithoutDuplicates(String policy) throws Exception {
+        String name = "restart-" + policy.split(":")[0];
+        PipelineSettings settings = settings(name, 1);
+        settings.policy = policy;
+        settings.budget = CachePolicies.episodic(policy) ? 128 : 0;
+        List<SessionEvent> events = SessionStreams.interleaved("r", 4, CachePolicies.episodic(policy) ? 18 : 12, 3);
         List<SessionEvent> before = events.subList(0, events.size() / 2);
         List<SessionEvent> after = events.subList(events.size() / 2, events.size());
-        Path checkpoints = work.resolve("restart");
-        LocalJob first = LocalJob.start(settings, checkpoints, null, "restart");
+        Path checkpoints = work.resolve(name);
+        LocalJob first = LocalJob.start(settings, checkpoints, null, name);
         String savepoint;
         try (PipelineOutputs outputs = new PipelineOutputs(settings.bootstrap, settings.topics)) {
             produce(settings, before);
@@ -163,12 +167,13 @@ class PipelineTest {
         produce(settings, after);
         // restored at another parallelism: session state moves with its key groups
         settings.parallelism = 2;
-        LocalJob second = LocalJob.start(settings, checkpoints, savepoint, "restart");
+        LocalJob second = LocalJob.start(settings, checkpoints, savepoint, name);
         try (PipelineOutputs outputs = new PipelineOutputs(settings.bootstrap, settings.topics)) {
             int queries = queriesIn(events).size();
             outputs.awaitUntil(o -> o.answers.size() >= queries, queries + " answers in all").settle(Duration.ofSeconds(3));
             assertEquals(queries, outputs.answers.size(), "a read_committed consumer sees each answer once");
-            assertEquals(direct.answers(events), tokensOf(outputs.answers), "answers after the restart equal an uninterrupted run's");
+            assertEquals(directUnder(policy, settings.budget, settings.chunk).answers(events), tokensOf(outputs.answers),
+                    "answers after the restart equal an uninterrupted run's");
         } finally {
             second.client().cancel().get();
         }
@@ -217,12 +222,7 @@ class PipelineTest {
         for (MemoryUpdate m : run.memory) {
             assertTrue(m.getCacheEntriesPerLayer().stream().allMatch(n -> n <= 64), "entries per layer within budget: " + m);
         }
-        try (Model model = Model.load(MODEL, 1)) {
-            int layers = model.config().layers;
-            DirectAnswers evicting = new DirectAnswers(model, CacheDtype.BF16, session -> new PolicyMemory(model.transformer(),
-                    CachePolicies.parse(policy, 64, layers, 32), model.transformer().newCache(CacheDtype.BF16)));
-            assertEquals(evicting.answers(events), run.answers);
-        }
+        assertEquals(directUnder(policy, 64, 32).answers(events), run.answers);
     }
 
     @Test
@@ -239,14 +239,7 @@ class PipelineTest {
             // B = 128, c* = Pcap = 32: the layers of an episode keep L·M = 2·64 on average after every chunk
             assertTrue(m.getCacheEntriesPerLayer().stream().mapToInt(Integer::intValue).sum() <= 128, "entries within L·M: " + m);
         }
-        try (Model model = Model.load(MODEL, 1)) {
-            EpisodeSettings episodes = CachePolicies.episodeSettings(policy, 128, 512);
-            TokenStream tokens = new TokenStream(model.tokenizer(), ChatTemplate.load(model.dir()), model.config().bosTokenId);
-            int[] layerBudgets = EpisodicSession.layerBudgets(episodes, new LayerProfiles().profile(model), model.config().layers);
-            DirectAnswers direct = new DirectAnswers(model, CacheDtype.BF16, session -> new EpisodicSession(model, tokens,
-                    SegmentEncoder::embed, episodes, layerBudgets, CacheDtype.BF16, QuerySeeds.clusteringSeed(session)));
-            assertEquals(direct.answers(events), run.answers);
-        }
+        assertEquals(directUnder(policy, 128, 512).answers(events), run.answers);
     }
 
     /** What a run under an evicting policy produced: answers' token ids by "session/query", and the memory updates. */

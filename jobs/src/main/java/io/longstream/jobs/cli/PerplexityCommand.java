@@ -2,6 +2,7 @@ package io.longstream.jobs.cli;
 
 import io.longstream.inference.Model;
 import io.longstream.inference.eval.StreamingPerplexity;
+import io.longstream.operators.SessionMemories;
 import io.longstream.state.cache.CacheDtype;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -43,7 +44,7 @@ final class PerplexityCommand implements Callable<Integer> {
         CacheDtype dtype = CacheDtype.parse(cacheDtype);
         try (Model m = Model.load(model, policy.threads)) {
             List<int[]> streams = readIds(idsFile, m.config().vocab);
-            MemoryFactory memories = policy.memories(m, chunk, dtype);
+            SessionMemories memories = policy.memories(m, chunk, dtype);
             StreamingPerplexity.Result r = new StreamingPerplexity(m.config().vocab).run(streams, i -> memories.create("stream-" + i));
             System.out.println(String.format(Locale.ROOT, "{\"tokens\":%d,\"nll\":%.6f,\"ppl\":%.6f,\"max_cache_entries\":%d}",
                     r.tokens, r.nll, r.ppl, r.maxCacheEntries));

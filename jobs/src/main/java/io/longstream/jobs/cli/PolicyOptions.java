@@ -1,6 +1,7 @@
 package io.longstream.jobs.cli;
 
 import io.longstream.inference.Model;
+import io.longstream.operators.SessionMemories;
 import io.longstream.state.cache.CacheDtype;
 import picocli.CommandLine.Option;
 
@@ -15,7 +16,7 @@ final class PolicyOptions {
     @Option(names = "--threads", paramLabel = "N", description = "CPU worker threads (default: all cores)")
     int threads = Runtime.getRuntime().availableProcessors();
 
-    MemoryFactory memories(Model model, int chunk, CacheDtype dtype) {
-        return new MemoryFactory(model, policy, budget, chunk, dtype);
+    SessionMemories memories(Model model, int chunk, CacheDtype dtype) {
+        return new SessionMemories(model, policy, budget, chunk, dtype);
     }
 }
