@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.longstream.inference.Fixtures;
+import io.longstream.inference.Generator;
 import io.longstream.inference.Model;
+import io.longstream.inference.Sampler;
 import io.longstream.inference.text.ChatTemplate;
 import io.longstream.inference.text.ChatTemplate.Message;
 import io.longstream.inference.text.TokenStream;
@@ -27,8 +29,9 @@ import net.jqwik.api.constraints.IntRange;
 /**
  * epicache's invariants (kv-policies §6) over random conversations on llama-tiny-f32 with a stand-in encoder:
  * after every chunk each episode layer holds at most b_l·H_kv entries (pair-uniform: b_l per head), positions are
- * unique and below nextPos, the sinks stay while b_l ≥ 4; and a session saved at a random chunk boundary (its
- * clustering, open segment and caches through the page codec) continues bit-identically. Fixed seed and tries.
+ * unique and below nextPos, the sinks stay while b_l ≥ 4; queries interleaved at random leave no trace in the
+ * cache they are routed to; and a session saved at a random chunk boundary (its clustering, open segment and
+ * caches through the page codec) continues bit-identically. Fixed seed and tries.
  */
 class EpisodicInvariantsTest {
     private static final Model MODEL = Model.load(Fixtures.model("llama-tiny-f32"), 1);
@@ -48,6 +51,7 @@ class EpisodicInvariantsTest {
         int[] layerBudgets = EpisodicSession.layerBudgets(settings, null, MODEL.config().layers);
         List<Message> conversation = conversation(turns, new SplittableRandom(seed));
         int savePoint = new SplittableRandom(seed + 1).nextInt(turns);
+        SplittableRandom queries = new SplittableRandom(seed + 2);
 
         EpisodicSession live = new EpisodicSession(MODEL, TOKENS, EpisodicInvariantsTest::embed, settings, layerBudgets, CacheDtype.BF16, seed);
         List<Integer> pending = new ArrayList<>();
@@ -63,9 +67,12 @@ class EpisodicInvariantsTest {
                         live.clustering(), live.openUtterances(), copies);
                 restoredPending = new ArrayList<>(pending);
             }
-            feed(live, pending, conversation, t, settings, layerBudgets, uniform);
+            feed(live, pending, conversation, t, layerBudgets, uniform);
+            if (queries.nextInt(3) == 0) {
+                askLeavingNoTrace(live, conversation.get(t), "What about the " + WORDS[queries.nextInt(WORDS.length)] + "?");
+            }
             if (restored != null) {
-                feed(restored, restoredPending, conversation, t, settings, layerBudgets, uniform);
+                feed(restored, restoredPending, conversation, t, layerBudgets, uniform);
             }
         }
         assertEquals(live.cacheCount(), restored.cacheCount());
@@ -78,7 +85,7 @@ class EpisodicInvariantsTest {
 
     /** Adds turn t to the stream and the segmentation, prefills every full chunk, and checks the bounds after each. */
     private static void feed(EpisodicSession session, List<Integer> pending, List<Message> conversation, int t,
-                             EpisodeSettings settings, int[] layerBudgets, boolean uniform) {
+                             int[] layerBudgets, boolean uniform) {
         if (t == 0) {
             for (int id : TOKENS.start()) {
                 pending.add(id);
@@ -96,6 +103,20 @@ class EpisodicInvariantsTest {
                 checkBounds(session.cache(k), layerBudgets, uniform, "episode " + k);
             }
         }
+    }
+
+    /** Answers a query from its episode in an overlay, as the operator does, and checks the cache is as before. */
+    private static void askLeavingNoTrace(EpisodicSession session, Message previous, String query) {
+        int[] prompt = TOKENS.query(previous, query);
+        if (session.queryRefusal(prompt.length, 3) != null) {
+            return;
+        }
+        KvCache cache = session.cache(session.route(query));
+        KvCache before = cache.copy();
+        KvCache.Mark mark = cache.mark();
+        new Generator(MODEL.transformer(), session.queryChunk()).generate(prompt, cache, Sampler.greedy(), 3, MODEL.stopTokenIds(), id -> { });
+        cache.rollback(mark);
+        assertSamePages(before, cache, "after a query");
     }
 
     private static void checkBounds(KvCache cache, int[] layerBudgets, boolean uniform, String context) {
