@@ -236,9 +236,12 @@ public final class EpisodicSession implements SessionMemory {
     /**
      * Instruction as a user turn with the assistant prefix, then the medoids' texts in chronological order; while it
      * passes Pcap the least central medoid goes first, and what still passes with the most central alone is cut off.
+     * The instruction keeps at most half of Pcap (its tail, where the assistant prefix is): the medoids are what
+     * tells one episode's scores from another's, so a small Pcap must not go to the instruction alone.
      */
     private int[] patchedPrompt(List<String> medoids, int[] ranks) {
-        int[] instruction = tokens.query(null, INSTRUCTION);
+        int[] fullInstruction = tokens.query(null, INSTRUCTION);
+        int[] instruction = Arrays.copyOfRange(fullInstruction, Math.max(0, fullInstruction.length - settings.budget().promptCap() / 2), fullInstruction.length);
         List<int[]> rendered = new ArrayList<>();
         for (String medoid : medoids) {
             rendered.add(tokens.document(medoid + "\n"));

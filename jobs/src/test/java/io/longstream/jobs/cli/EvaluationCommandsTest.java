@@ -1,6 +1,7 @@
 package io.longstream.jobs.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -84,7 +85,13 @@ class EvaluationCommandsTest {
         assertTrue(json.get("max_cache_entries").asInt() <= 128 + 32, r.out);
 
         Path text = dir.resolve("text.txt");
-        Files.writeString(text, "The harbor log keeps a record of every ship that sails and every storm. ".repeat(90));
+        String[] topics = {"The harbor log keeps a record of every ship that sails. ", "Bread wants flour, salt and a slow proof. ",
+            "The office router drops its signal each noon. ", "March's invoice was paid twice by the bank. "};
+        StringBuilder book = new StringBuilder();
+        for (int i = 0; i < 96; i++) {
+            book.append(topics[(i / 6) % topics.length]);
+        }
+        Files.writeString(text, book.toString());
         Path png = dir.resolve("map.png");
         r = run("cache-map", "--model", MODEL, "--text-file", text.toString(), "--policy", "epicache:utterances=1,alpha=0,episodes=2",
                 "--budget", "128", "--chunk", "32", "--png", png.toString());
@@ -93,6 +100,8 @@ class EvaluationCommandsTest {
         assertTrue(lines[0].startsWith("policy epicache:episodes=2,utterances=1,medoids=8,level=pair,alpha=0.0,budget=128, "), lines[0]);
         assertTrue(lines[1].matches("episode 0 layer 0: \\d+ entries: 0-3,.*"), "sinks kept: " + lines[1]);
         assertTrue(lines[4].startsWith("episode 1 layer 1: "), lines[4]);
+        assertNotEquals(lines[2].substring(lines[2].indexOf(':')), lines[4].substring(lines[4].indexOf(':')),
+                "each episode's patched prompt keeps what its topic needs");
         assertEquals(2 * 2 * 12, ImageIO.read(png.toFile()).getHeight(), "one band per layer of each episode");
     }
 
