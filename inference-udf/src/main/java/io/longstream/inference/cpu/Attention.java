@@ -66,7 +66,7 @@ final class Attention {
     void run(KvCache cache, int layer, HeadView[] views, float[] q, int[] positions, int n, float[] out, WorkerPool pool,
              AttentionObserver observer) {
         int group = heads / kvHeads;
-        pool.forRange(kvHeads, (h0, h1) -> {
+        pool.forPieces(kvHeads, kvHeads, (h0, h1) -> {
             Scratch s = scratch.get();
             for (int kvh = h0; kvh < h1; kvh++) {
                 HeadCache head = cache.head(layer, kvh);
@@ -122,6 +122,7 @@ final class Attention {
     private void scores(Scratch s, int g0, int group, HeadView view, int lo, int hi) {
         float[] kT = view.keys();
         int cap = view.capacity();
+        int block = headDim * L;
         float[] query = s.queries;
         float[] scores = s.scores;
         int q0 = g0 * headDim;
@@ -131,7 +132,7 @@ final class Attention {
         for (int j = lo / L * L; j <= hi; j += L) {
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
             for (int d = 0; d < headDim; d++) {
-                FloatVector k = FloatVector.fromArray(F, kT, d * cap + j);
+                FloatVector k = FloatVector.fromArray(F, kT, j / L * block + d * L);
                 a0 = k.fma(FloatVector.broadcast(F, query[q0 + d]), a0);
                 a1 = k.fma(FloatVector.broadcast(F, query[q1 + d]), a1);
                 a2 = k.fma(FloatVector.broadcast(F, query[q2 + d]), a2);

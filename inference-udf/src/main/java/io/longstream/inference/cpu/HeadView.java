@@ -6,8 +6,9 @@ import java.util.Arrays;
 
 /**
  * What attention reads of one {@link HeadCache}, in float, slot by slot: keys rotated by their RoPE
- * index (the position, or the rank among kept positions) and transposed ({@code keys[d * capacity +
- * slot]}) so scores vectorise over slots, values with rows padded to whole vectors ({@code
+ * index (the position, or the rank among kept positions) and transposed within blocks of L slots
+ * ({@code keys[(slot / L) * headDim * L + d * L + slot % L]}, see {@link #keyIndex}) so scores vectorise
+ * over slots and read a block's keys as one contiguous run, values with rows padded to whole vectors ({@code
  * values[slot * valueStride + d]}), and each slot's position ({@link Integer#MAX_VALUE} for a free
  * slot, which no token sees). Derived, never persisted: it loads the entries appended since its last
  * sync and rebuilds when existing entries change.
@@ -22,8 +23,6 @@ final class HeadView {
     private int[] sorted = new int[0];
     private int live;
     private int capacity;
-    /** Slots loaded: the columns a grow must carry over. */
-    private int count;
     /** Appends of the current revision already loaded. */
     private int seen;
     private long revision = -1;
@@ -57,6 +56,11 @@ final class HeadView {
 
     int valueStride() {
         return valueStride;
+    }
+
+    /** Where dimension d of slot {@code slot}'s key is in {@link #keys()}. */
+    int keyIndex(int slot, int d) {
+        return (slot / Lanes.L) * headDim * Lanes.L + d * Lanes.L + slot % Lanes.L;
     }
 
     /** The RoPE index of the entry at {@code position} (which this head holds). */
@@ -98,7 +102,6 @@ final class HeadView {
                 load(head, slot, rope);
             }
         }
-        count = slots;
         seen = head.appendedCount();
     }
 
@@ -108,7 +111,7 @@ final class HeadView {
         if (p == HeadCache.FREE) {
             positions[slot] = Integer.MAX_VALUE;
             for (int d = 0; d < headDim; d++) {
-                keys[d * capacity + slot] = 0f;
+                keys[keyIndex(slot, d)] = 0f;
             }
             Arrays.fill(values, slot * valueStride, (slot + 1) * valueStride, 0f);
             return;
@@ -117,7 +120,7 @@ final class HeadView {
         head.readKeys(slot, 1, raw, 0);
         rope.rotate(raw, 0, rope.at(ropeIndex(p)), 1f, rotated, 0);
         for (int d = 0; d < headDim; d++) {
-            keys[d * capacity + slot] = rotated[d];
+            keys[keyIndex(slot, d)] = rotated[d];
         }
         head.readValues(slot, 1, values, slot * valueStride);
     }
@@ -125,11 +128,8 @@ final class HeadView {
     private void grow(int newCapacity) {
         // whole vectors of slots, so score loops never need a tail
         newCapacity = (newCapacity + Lanes.L - 1) / Lanes.L * Lanes.L;
-        float[] nextKeys = new float[headDim * newCapacity];
-        for (int d = 0; d < headDim; d++) {
-            System.arraycopy(keys, d * capacity, nextKeys, d * newCapacity, count);
-        }
-        keys = nextKeys;
+        // blocks of slots do not depend on the capacity, so the loaded ones carry over as they are
+        keys = Arrays.copyOf(keys, headDim * newCapacity);
         values = Arrays.copyOf(values, newCapacity * valueStride);
         positions = Arrays.copyOf(positions, newCapacity);
         sorted = Arrays.copyOf(sorted, newCapacity);

@@ -16,6 +16,8 @@ public abstract class PackedMatrix {
     static final int GROUP = PANELS * Lanes.L;
     /** Columns per block, so a block's weights stay in L1 while the tokens stream past. */
     static final int K_BLOCK = 128;
+    /** Pieces of a product per thread: enough that a slowed thread's share is taken over, few enough to stream. */
+    static final int PIECES_PER_THREAD = 16;
 
     protected final int rows;
     protected final int cols;
@@ -73,7 +75,12 @@ public abstract class PackedMatrix {
         if (x.length < (long) n * cols || y.length < (long) n * rows) {
             throw new IllegalArgumentException("buffers too small for " + n + " tokens x " + cols + " -> " + rows);
         }
-        pool.forRange(groups, (g0, g1) -> {
+        // decode fuses two groups, so pieces are cut in pairs of groups; a piece per ~8 per thread keeps threads even
+        int unit = n == 1 && fusesTwoGroups() ? 2 : 1;
+        int units = (groups + unit - 1) / unit;
+        pool.forPieces(units, pool.threads() * PIECES_PER_THREAD, (u0, u1) -> {
+            int g0 = u0 * unit;
+            int g1 = Math.min(groups, u1 * unit);
             float[] acc = new float[Math.max(n, 2) * GROUP];
             float[] tile = newTile();
             int g = g0;

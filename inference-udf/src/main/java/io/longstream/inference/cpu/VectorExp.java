@@ -41,7 +41,8 @@ final class VectorExp {
         return p.reinterpretAsInts().add(exponent).reinterpretAsFloats();
     }
 
+    /** The constant in every lane of like's species; the instance broadcast keeps the species a JIT constant. */
     private static FloatVector c(FloatVector like, float value) {
-        return FloatVector.broadcast(like.species(), value);
+        return like.broadcast(value);
     }
 }

@@ -5,11 +5,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Runs a loop over {@code [0, n)} split into contiguous ranges, one per thread. Kernels give every
- * output element to exactly one range and reduce inside it, so results do not depend on the split.
+ * Runs a loop over {@code [0, n)} split into contiguous ranges: one per thread ({@link #forRange}), or
+ * more pieces than threads, each taken by whichever thread is free ({@link #forPieces}). Kernels give
+ * every output element to exactly one range and reduce inside it, so results do not depend on the split.
  *
- * <p>A decode step hands out about a hundred small loops, so workers spin briefly for the next one
- * before parking: waking a parked thread costs tens of microseconds each time.
+ * <p>A decode step hands out about a hundred small loops, so threads spin for the next one (or for the
+ * others to finish) before parking: waking a parked thread costs tens of microseconds each time. The
+ * budget covers the serial work between loops with room to spare (a shorter one parked ~8 times a
+ * token on a 2-core VM).
  */
 public final class WorkerPool implements AutoCloseable {
     /** The body of a parallel loop over {@code [from, to)}. */
@@ -18,15 +21,19 @@ public final class WorkerPool implements AutoCloseable {
         void run(int from, int to);
     }
 
-    private static final int SPINS = 20_000;
+    private static final int SPINS = 200_000;
 
     private final int threads;
     private final Thread[] workers;
     private final AtomicLong generation = new AtomicLong();
     private final AtomicInteger remaining = new AtomicInteger();
+    /** The next piece to take when pieces are shared; unused for one range per thread. */
+    private final AtomicInteger nextPiece = new AtomicInteger();
     private volatile RangeTask task;
     private volatile int n;
     private volatile int parts;
+    private volatile int pieces;
+    private volatile boolean shared;
     private volatile Thread caller;
     private volatile Throwable failure;
     private volatile boolean closed;
@@ -49,8 +56,21 @@ public final class WorkerPool implements AutoCloseable {
         return threads;
     }
 
-    public synchronized void forRange(int n, RangeTask task) {
-        int parts = Math.min(threads, n);
+    /** One contiguous range per thread (a measurement that must keep each thread on its own share). */
+    public void forRange(int n, RangeTask task) {
+        run(n, Math.min(threads, n), false, task);
+    }
+
+    /**
+     * {@code [0, n)} cut into {@code pieces} contiguous pieces that the threads take in turn until none is left, so
+     * a thread the machine slows down takes fewer and the others do not wait for it at the end.
+     */
+    public void forPieces(int n, int pieces, RangeTask task) {
+        run(n, Math.min(n, pieces), true, task);
+    }
+
+    private synchronized void run(int n, int pieces, boolean shared, RangeTask task) {
+        int parts = Math.min(threads, pieces);
         if (parts <= 1) {
             if (n > 0) {
                 task.run(0, n);
@@ -60,6 +80,9 @@ public final class WorkerPool implements AutoCloseable {
         this.task = task;
         this.n = n;
         this.parts = parts;
+        this.pieces = pieces;
+        this.shared = shared;
+        nextPiece.set(parts);
         this.caller = Thread.currentThread();
         this.failure = null;
         remaining.set(parts - 1);
@@ -67,7 +90,7 @@ public final class WorkerPool implements AutoCloseable {
         for (int i = 0; i < parts - 1; i++) {
             LockSupport.unpark(workers[i]);
         }
-        task.run(0, (int) ((long) n / parts));
+        runPieces(0, task, n, pieces, shared);
         for (int spin = 0; remaining.get() > 0; spin++) {
             if (spin < SPINS) {
                 Thread.onSpinWait();
@@ -105,15 +128,21 @@ public final class WorkerPool implements AutoCloseable {
             if (part >= p) {
                 continue;
             }
-            int count = n;
             try {
-                task.run((int) ((long) count * part / p), (int) ((long) count * (part + 1) / p));
+                runPieces(part, task, n, pieces, shared);
             } catch (Throwable t) {
                 failure = t;
             }
             if (remaining.decrementAndGet() == 0) {
                 LockSupport.unpark(caller);
             }
+        }
+    }
+
+    /** Runs piece {@code first}, then, when pieces are shared, every piece no other thread has taken yet. */
+    private void runPieces(int first, RangeTask task, int n, int pieces, boolean shared) {
+        for (int i = first; i < pieces; i = shared ? nextPiece.getAndIncrement() : pieces) {
+            task.run((int) ((long) n * i / pieces), (int) ((long) n * (i + 1) / pieces));
         }
     }
 

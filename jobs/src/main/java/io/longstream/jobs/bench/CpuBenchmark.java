@@ -25,6 +25,8 @@ import java.util.SplittableRandom;
 public final class CpuBenchmark {
     private static final int CHUNK = ChunkedPrefill.DEFAULT_CHUNK;
     private static final CacheDtype CACHE = CacheDtype.BF16;
+    /** Decode tokens between two bandwidth measurements. */
+    private static final int DECODE_BURST = 8;
 
     private final BenchPlan plan;
     private final PrintStream out;
@@ -79,19 +81,32 @@ public final class CpuBenchmark {
                 double flops = prefillFlops(config, tokens);
                 rows.add(new Row("prefill " + tokens + " tokens", tokens / s, flops / s, fmaPeak, "FMA peak"));
             }
+            int[][] footprint = MachinePeaks.readFootprint(pool, weightBytes);
             for (int context : plan.decodeContexts()) {
-                log.println("decode " + plan.decodeTokens() + " tokens at context " + context
-                        + ", memory bandwidth measured just before and after ...");
+                log.println("decode " + plan.decodeTokens() + " tokens at context " + context + " in bursts of " + DECODE_BURST
+                        + ", memory bandwidth measured between bursts ...");
                 KvCache cache = prefilled(t, context);
-                double before = MachinePeaks.readBandwidth(pool, weightBytes);
-                double perToken = timeDecode(t, cache, plan.decodeTokens()) / plan.decodeTokens();
-                double after = MachinePeaks.readBandwidth(pool, weightBytes);
-                // this VM's memory speed drifts: the roofline is the better of the two bracketing measurements
-                double bandwidth = Math.max(before, after);
-                bandwidthLow = Math.min(bandwidthLow, Math.min(before, after));
-                bandwidthHigh = Math.max(bandwidthHigh, bandwidth);
-                double bytes = weightBytes + cacheBytes(config, context + plan.decodeTokens() / 2);
-                rows.add(new Row("decode at " + context + " context", 1 / perToken, bytes / perToken, bandwidth, "bandwidth"));
+                // this VM's memory speed drifts within seconds: each burst is held to the better of the measurements around it
+                float[] logits = t.forward(new int[] {0}, cache, false);
+                double before = MachinePeaks.readBandwidth(pool, footprint);
+                double seconds = 0;
+                double rooflineSeconds = 0;
+                double bytes = 0;
+                for (int done = 0; done < plan.decodeTokens(); done += DECODE_BURST) {
+                    int burst = Math.min(DECODE_BURST, plan.decodeTokens() - done);
+                    long t0 = System.nanoTime();
+                    logits = decode(t, cache, logits, burst);
+                    seconds += seconds(t0);
+                    double after = MachinePeaks.readBandwidth(pool, footprint);
+                    double burstBytes = burst * (weightBytes + cacheBytes(config, context + done + burst / 2));
+                    rooflineSeconds += burstBytes / Math.max(before, after);
+                    bytes += burstBytes;
+                    bandwidthLow = Math.min(bandwidthLow, Math.min(before, after));
+                    bandwidthHigh = Math.max(bandwidthHigh, Math.max(before, after));
+                    before = after;
+                }
+                rows.add(new Row("decode at " + context + " context", plan.decodeTokens() / seconds, bytes / seconds,
+                        bytes / rooflineSeconds, "bandwidth"));
             }
         }
         Optional<JlamaResult> jlama = Optional.empty();
@@ -102,8 +117,9 @@ public final class CpuBenchmark {
             peerNote = jlama.isPresent() ? "" : "not run (" + JlamaPeer.NOT_RUN_REASON + ")";
         }
         print(rows, jlama, peerNote, weightBytes, config);
-        out.printf("FMA peak %.1f GFLOP/s; read bandwidth %.1f to %.1f GB/s over the decode rows (each row is held to the"
-                + " better of the measurements just before and after it)%n", fmaPeak / 1e9, bandwidthLow / 1e9, bandwidthHigh / 1e9);
+        out.printf("FMA peak %.1f GFLOP/s; read bandwidth %.1f to %.1f GB/s over the decode rows (each burst of %d tokens is held"
+                + " to the better of the measurements just before and after it)%n", fmaPeak / 1e9, bandwidthLow / 1e9, bandwidthHigh / 1e9,
+                DECODE_BURST);
     }
 
     private Model loadTimed(Path dir) {
@@ -138,15 +154,13 @@ public final class CpuBenchmark {
         return cache;
     }
 
-    /** Greedy decoding of {@code tokens} tokens after the cache's context. */
-    private static double timeDecode(Transformer t, KvCache cache, int tokens) {
-        float[] logits = t.forward(new int[] {0}, cache, false);
-        long t0 = System.nanoTime();
+    /** Greedy decoding of {@code tokens} tokens after the cache's context; returns the last logits. */
+    private static float[] decode(Transformer t, KvCache cache, float[] logits, int tokens) {
         for (int i = 0; i < tokens; i++) {
             int next = Sampler.greedy().next(logits, 0, t.config().vocab);
             logits = t.forward(new int[] {next}, cache, false);
         }
-        return seconds(t0);
+        return logits;
     }
 
     /**
