@@ -1,12 +1,15 @@
 package io.longstream.inference.cpu;
 
 import static io.longstream.inference.cpu.Lanes.F;
+import static io.longstream.inference.cpu.Lanes.I;
 import static io.longstream.inference.cpu.Lanes.L;
 
 import io.longstream.inference.AttentionObserver;
 import io.longstream.state.cache.HeadCache;
 import io.longstream.state.cache.KvCache;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * Causal grouped-query attention of a chunk's queries over one layer of the cache (which already
@@ -213,10 +216,17 @@ final class Attention {
      */
     private void weightedValues(Scratch s, int group, HeadView view, int lo, int hi, float[] out, int outOff) {
         float[] v = view.values();
+        int[] packed = view.packedValues();
         int stride = view.valueStride();
         int cap = view.capacity();
         float[] acc = s.acc;
         for (int g = 0; g < group; g += 4) {
+            if (packed != null) {
+                for (int d = 0; d < headDim; d += 4 * L) {
+                    packedValues4x4(packed, headDim / 2, d, lo, hi, s.scores, cap, g, acc, stride);
+                }
+                continue;
+            }
             int d = 0;
             for (; d + 4 * L <= stride; d += 4 * L) {
                 values4x4(v, stride, d, lo, hi, s.scores, cap, g, acc);
@@ -249,6 +259,38 @@ final class Attention {
             FloatVector v1 = FloatVector.fromArray(F, v, row + L);
             FloatVector v2 = FloatVector.fromArray(F, v, row + 2 * L);
             FloatVector v3 = FloatVector.fromArray(F, v, row + 3 * L);
+            FloatVector w = FloatVector.broadcast(F, p[p0 + j]);
+            a00 = v0.fma(w, a00); a01 = v1.fma(w, a01); a02 = v2.fma(w, a02); a03 = v3.fma(w, a03);
+            w = FloatVector.broadcast(F, p[p1 + j]);
+            a10 = v0.fma(w, a10); a11 = v1.fma(w, a11); a12 = v2.fma(w, a12); a13 = v3.fma(w, a13);
+            w = FloatVector.broadcast(F, p[p2 + j]);
+            a20 = v0.fma(w, a20); a21 = v1.fma(w, a21); a22 = v2.fma(w, a22); a23 = v3.fma(w, a23);
+            w = FloatVector.broadcast(F, p[p3 + j]);
+            a30 = v0.fma(w, a30); a31 = v1.fma(w, a31); a32 = v2.fma(w, a32); a33 = v3.fma(w, a33);
+        }
+        int o0 = g0 * stride + d0, o1 = o0 + stride, o2 = o1 + stride, o3 = o2 + stride;
+        a00.intoArray(acc, o0); a01.intoArray(acc, o0 + L); a02.intoArray(acc, o0 + 2 * L); a03.intoArray(acc, o0 + 3 * L);
+        a10.intoArray(acc, o1); a11.intoArray(acc, o1 + L); a12.intoArray(acc, o1 + 2 * L); a13.intoArray(acc, o1 + 3 * L);
+        a20.intoArray(acc, o2); a21.intoArray(acc, o2 + L); a22.intoArray(acc, o2 + 2 * L); a23.intoArray(acc, o2 + 3 * L);
+        a30.intoArray(acc, o3); a31.intoArray(acc, o3 + L); a32.intoArray(acc, o3 + 2 * L); a33.intoArray(acc, o3 + 3 * L);
+    }
+
+    // values4x4 over bf16 pairs (HeadView.packedValues): the same 16 chains, the same bits, half the bytes read
+    private static void packedValues4x4(int[] v, int rowInts, int d0, int lo, int hi, float[] p, int cap, int g0, float[] acc,
+                                        int stride) {
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        int p0 = g0 * cap, p1 = p0 + cap, p2 = p1 + cap, p3 = p2 + cap;
+        for (int j = lo; j <= hi; j++) {
+            int row = j * rowInts + d0 / 2;
+            IntVector pa = IntVector.fromArray(I, v, row);
+            IntVector pb = IntVector.fromArray(I, v, row + L);
+            FloatVector v0 = pa.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector v1 = pa.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            FloatVector v2 = pb.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector v3 = pb.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
             FloatVector w = FloatVector.broadcast(F, p[p0 + j]);
             a00 = v0.fma(w, a00); a01 = v1.fma(w, a01); a02 = v2.fma(w, a02); a03 = v3.fma(w, a03);
             w = FloatVector.broadcast(F, p[p1 + j]);

@@ -1,5 +1,6 @@
 package io.longstream.inference.cpu;
 
+import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.cache.HeadCache;
 import io.longstream.state.cache.RopeMode;
 import java.util.Arrays;
@@ -9,7 +10,8 @@ import java.util.Arrays;
  * index (the position, or the rank among kept positions) and transposed within blocks of L slots
  * ({@code keys[(slot / L) * headDim * L + d * L + slot % L]}, see {@link #keyIndex}) so scores vectorise
  * over slots and read a block's keys as one contiguous run, values with rows padded to whole vectors ({@code
- * values[slot * valueStride + d]}), and each slot's position ({@link Integer#MAX_VALUE} for a free
+ * values[slot * valueStride + d]}; a bf16 cache's values stay bf16, two to an int, see {@link #packedValues}),
+ * and each slot's position ({@link Integer#MAX_VALUE} for a free
  * slot, which no token sees). Derived, never persisted: it loads the entries appended since its last
  * sync and rebuilds when existing entries change.
  */
@@ -18,6 +20,9 @@ final class HeadView {
     private final int valueStride;
     private float[] keys = new float[0];
     private float[] values = new float[0];
+    /** Whether values are kept as bf16 pairs in {@link #packed} instead of floats: bf16 caches, heads of whole 4L blocks. */
+    private boolean packing;
+    private int[] packed = new int[0];
     private int[] positions = new int[0];
     /** RANK mode: kept positions in increasing order, so a position's index here is its rank. */
     private int[] sorted = new int[0];
@@ -43,6 +48,16 @@ final class HeadView {
 
     float[] values() {
         return values;
+    }
+
+    /**
+     * A bf16 cache's values, read at half the bytes of floats (the bits are the same: bf16 widens exactly): row
+     * {@code slot} holds headDim / 2 ints, and int {@code b·L + i} of it holds dimension {@code 2bL + i} in its low
+     * half and {@code 2bL + L + i} in its high half, so one int vector yields two float vectors of consecutive
+     * dimensions. Null when values are kept as floats.
+     */
+    int[] packedValues() {
+        return packing ? packed : null;
     }
 
     /** Position of each slot; {@link Integer#MAX_VALUE} for free slots. */
@@ -76,6 +91,7 @@ final class HeadView {
     }
 
     void sync(HeadCache head, RopeTable rope, RopeMode ropeMode) {
+        packing = head.dtype() == CacheDtype.BF16 && headDim % (4 * Lanes.L) == 0;
         int slots = head.slots();
         if (slots > capacity) {
             grow(Math.max(slots, capacity * 2));
@@ -113,7 +129,11 @@ final class HeadView {
             for (int d = 0; d < headDim; d++) {
                 keys[keyIndex(slot, d)] = 0f;
             }
-            Arrays.fill(values, slot * valueStride, (slot + 1) * valueStride, 0f);
+            if (packing) {
+                Arrays.fill(packed, slot * headDim / 2, (slot + 1) * headDim / 2, 0);
+            } else {
+                Arrays.fill(values, slot * valueStride, (slot + 1) * valueStride, 0f);
+            }
             return;
         }
         positions[slot] = p;
@@ -122,7 +142,19 @@ final class HeadView {
         for (int d = 0; d < headDim; d++) {
             keys[keyIndex(slot, d)] = rotated[d];
         }
-        head.readValues(slot, 1, values, slot * valueStride);
+        if (packing) {
+            head.readValues(slot, 1, raw, 0);
+            int row = slot * headDim / 2;
+            for (int b = 0; b < headDim / (2 * Lanes.L); b++) {
+                for (int i = 0; i < Lanes.L; i++) {
+                    int low = Float.floatToRawIntBits(raw[2 * b * Lanes.L + i]) >>> 16;
+                    int high = Float.floatToRawIntBits(raw[2 * b * Lanes.L + Lanes.L + i]) & 0xFFFF0000;
+                    packed[row + b * Lanes.L + i] = high | low;
+                }
+            }
+        } else {
+            head.readValues(slot, 1, values, slot * valueStride);
+        }
     }
 
     private void grow(int newCapacity) {
@@ -130,7 +162,11 @@ final class HeadView {
         newCapacity = (newCapacity + Lanes.L - 1) / Lanes.L * Lanes.L;
         // blocks of slots do not depend on the capacity, so the loaded ones carry over as they are
         keys = Arrays.copyOf(keys, headDim * newCapacity);
-        values = Arrays.copyOf(values, newCapacity * valueStride);
+        if (packing) {
+            packed = Arrays.copyOf(packed, newCapacity * headDim / 2);
+        } else {
+            values = Arrays.copyOf(values, newCapacity * valueStride);
+        }
         positions = Arrays.copyOf(positions, newCapacity);
         sorted = Arrays.copyOf(sorted, newCapacity);
         capacity = newCapacity;

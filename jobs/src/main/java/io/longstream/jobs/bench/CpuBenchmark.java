@@ -81,14 +81,13 @@ public final class CpuBenchmark {
                 double flops = prefillFlops(config, tokens);
                 rows.add(new Row("prefill " + tokens + " tokens", tokens / s, flops / s, fmaPeak, "FMA peak"));
             }
-            int[][] footprint = MachinePeaks.readFootprint(pool, weightBytes);
             for (int context : plan.decodeContexts()) {
                 log.println("decode " + plan.decodeTokens() + " tokens at context " + context + " in bursts of " + DECODE_BURST
                         + ", memory bandwidth measured between bursts ...");
                 KvCache cache = prefilled(t, context);
                 // this VM's memory speed drifts within seconds: each burst is held to the better of the measurements around it
                 float[] logits = t.forward(new int[] {0}, cache, false);
-                double before = MachinePeaks.readBandwidth(pool, footprint);
+                double before = MachinePeaks.readBandwidth(pool, weightBytes);
                 double seconds = 0;
                 double rooflineSeconds = 0;
                 double bytes = 0;
@@ -97,7 +96,7 @@ public final class CpuBenchmark {
                     long t0 = System.nanoTime();
                     logits = decode(t, cache, logits, burst);
                     seconds += seconds(t0);
-                    double after = MachinePeaks.readBandwidth(pool, footprint);
+                    double after = MachinePeaks.readBandwidth(pool, weightBytes);
                     double burstBytes = burst * (weightBytes + cacheBytes(config, context + done + burst / 2));
                     rooflineSeconds += burstBytes / Math.max(before, after);
                     bytes += burstBytes;

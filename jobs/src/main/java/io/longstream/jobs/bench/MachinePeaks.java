@@ -20,25 +20,20 @@ public final class MachinePeaks {
     private MachinePeaks() {
     }
 
-    /** Buffers of {@code footprintBytes} in all, one share per thread, for {@link #readBandwidth}: allocated once, read by every probe. */
-    public static int[][] readFootprint(WorkerPool pool, long footprintBytes) {
+    /**
+     * Best of several passes in which every thread sums its own share of the footprint as ints (the
+     * way the bf16 kernels read weights), in 1, 2 and 4 concurrent streams: no one access pattern is
+     * fastest on every machine. The footprint is allocated afresh each time: a buffer kept between
+     * probes reads up to 3x slower on this VM (its pages go cold while the model runs), under-stating
+     * the roofline.
+     */
+    public static double readBandwidth(WorkerPool pool, long footprintBytes) {
         int threads = pool.threads();
         int intsPerThread = Math.toIntExact(Math.min(Integer.MAX_VALUE - 64, footprintBytes / Integer.BYTES / threads));
         int[][] arrays = new int[threads][intsPerThread];
         for (int[] a : arrays) {
             java.util.Arrays.fill(a, 1);
         }
-        return arrays;
-    }
-
-    /**
-     * Best of several passes in which every thread sums its own share of the footprint as ints (the
-     * way the bf16 kernels read weights), in 1, 2 and 4 concurrent streams: no one access pattern is
-     * fastest on every machine.
-     */
-    public static double readBandwidth(WorkerPool pool, int[][] arrays) {
-        int threads = arrays.length;
-        int intsPerThread = arrays[0].length;
         LongAdder sink = new LongAdder();
         double best = 0;
         for (int pass = 0; pass < 9; pass++) {
