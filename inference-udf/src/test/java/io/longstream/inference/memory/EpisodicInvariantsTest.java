@@ -37,6 +37,7 @@ class EpisodicInvariantsTest {
     private static final Model MODEL = Model.load(Fixtures.model("llama-tiny-f32"), 1);
     private static final TokenStream TOKENS = new TokenStream(MODEL.tokenizer(), ChatTemplate.load(MODEL.dir()), MODEL.config().bosTokenId);
     private static final String[] WORDS = {"ferry", "harbour", "flour", "oven", "router", "wifi", "invoice", "ledger", "tide", "salt"};
+    private static final TopicEncoder ENCODER = new TopicEncoder("ferry", "flour", "router", "invoice");
 
     @Property(tries = 12, seed = "7")
     void episodeCachesKeepTheirBoundsAndRestoreExactly(@ForAll @IntRange(min = 24, max = 160) int budget,
@@ -53,7 +54,7 @@ class EpisodicInvariantsTest {
         int savePoint = new SplittableRandom(seed + 1).nextInt(turns);
         SplittableRandom queries = new SplittableRandom(seed + 2);
 
-        EpisodicSession live = new EpisodicSession(MODEL, TOKENS, EpisodicInvariantsTest::embed, settings, layerBudgets, CacheDtype.BF16, seed);
+        EpisodicSession live = new EpisodicSession(MODEL, TOKENS, ENCODER, settings, layerBudgets, CacheDtype.BF16, seed);
         List<Integer> pending = new ArrayList<>();
         EpisodicSession restored = null;
         List<Integer> restoredPending = null;
@@ -63,7 +64,7 @@ class EpisodicInvariantsTest {
                 for (int k = 0; k < live.cacheCount(); k++) {
                     copies.add(live.cache(k).copy());
                 }
-                restored = EpisodicSession.restore(MODEL, TOKENS, EpisodicInvariantsTest::embed, settings, layerBudgets, seed,
+                restored = EpisodicSession.restore(MODEL, TOKENS, ENCODER, settings, layerBudgets, seed,
                         live.clustering(), live.openUtterances(), copies);
                 restoredPending = new ArrayList<>(pending);
             }
@@ -165,27 +166,5 @@ class EpisodicInvariantsTest {
             out.add(new Message(t % 2 == 0 ? "user" : "assistant", text + "."));
         }
         return out;
-    }
-
-    /** A stand-in encoder: counts of the first four words, plus a little text-seeded noise, unit length. */
-    private static float[] embed(String text) {
-        float[] v = new float[8];
-        SplittableRandom r = new SplittableRandom(text.hashCode());
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) (0.05 * r.nextGaussian());
-        }
-        for (int w = 0; w < 4; w++) {
-            if (text.contains(WORDS[2 * w])) {
-                v[w] += 1f;
-            }
-        }
-        double n = 0;
-        for (float x : v) {
-            n += x * x;
-        }
-        for (int i = 0; i < v.length; i++) {
-            v[i] /= (float) Math.sqrt(n);
-        }
-        return v;
     }
 }

@@ -15,35 +15,13 @@ import io.longstream.state.policy.episodes.EpisodeSettings;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class EpisodicSessionTest {
     private static final String[] TOPICS = {"ferry", "flour", "router", "invoice"};
+    private static final TopicEncoder ENCODER = new TopicEncoder(TOPICS);
     /** B = 128 per episode, C = 512: c* = 32, Pcap = 32, M = 64; the spec's E = 4, w = 4, m = 8. */
     private static final EpisodeSettings SETTINGS = CachePolicies.episodeSettings("epicache:alpha=0", 128, 512);
-
-    /** A stand-in encoder: one direction per topic word, a little seeded noise, unit length. */
-    private static float[] embed(String text) {
-        float[] v = new float[16];
-        SplittableRandom r = new SplittableRandom(text.hashCode());
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) (0.05 * r.nextGaussian());
-        }
-        for (int t = 0; t < TOPICS.length; t++) {
-            if (text.contains(TOPICS[t])) {
-                v[t] += 1f;
-            }
-        }
-        double n = 0;
-        for (float x : v) {
-            n += x * x;
-        }
-        for (int i = 0; i < v.length; i++) {
-            v[i] /= (float) Math.sqrt(n);
-        }
-        return v;
-    }
 
     /** α = 0: every layer keeps M. */
     private static int[] budgets(Model model) {
@@ -54,7 +32,7 @@ class EpisodicSessionTest {
     void everyEpisodeCacheStaysWithinItsLayerBudgetsAndQueriesRouteToTheirTopic() {
         try (Model model = Model.load(Fixtures.model("llama-tiny-f32"), 1)) {
             TokenStream tokens = new TokenStream(model.tokenizer(), ChatTemplate.load(model.dir()), model.config().bosTokenId);
-            EpisodicSession session = new EpisodicSession(model, tokens, EpisodicSessionTest::embed, SETTINGS, budgets(model), CacheDtype.BF16, 7);
+            EpisodicSession session = new EpisodicSession(model, tokens, ENCODER, SETTINGS, budgets(model), CacheDtype.BF16, 7);
             assertEquals(32, session.chunk(), "c* = min(C, B/4)");
             List<Integer> pending = new ArrayList<>();
             for (int t : tokens.start()) {
@@ -99,14 +77,14 @@ class EpisodicSessionTest {
     void aSessionSavedAndRestoredMidStreamContinuesExactly() {
         try (Model model = Model.load(Fixtures.model("llama-tiny-f32"), 1)) {
             TokenStream tokens = new TokenStream(model.tokenizer(), ChatTemplate.load(model.dir()), model.config().bosTokenId);
-            EpisodicSession live = new EpisodicSession(model, tokens, EpisodicSessionTest::embed, SETTINGS, budgets(model), CacheDtype.BF16, 7);
+            EpisodicSession live = new EpisodicSession(model, tokens, ENCODER, SETTINGS, budgets(model), CacheDtype.BF16, 7);
             List<Integer> pending = new ArrayList<>();
             feed(live, tokens, pending, 0, 22);
             List<KvCache> copies = new ArrayList<>();
             for (int k = 0; k < live.cacheCount(); k++) {
                 copies.add(live.cache(k).copy());
             }
-            EpisodicSession restored = EpisodicSession.restore(model, tokens, EpisodicSessionTest::embed, SETTINGS, budgets(model), 7,
+            EpisodicSession restored = EpisodicSession.restore(model, tokens, ENCODER, SETTINGS, budgets(model), 7,
                     live.clustering(), live.openUtterances(), copies);
             List<Integer> pendingCopy = new ArrayList<>(pending);
             feed(live, tokens, pending, 22, 40);
