@@ -221,15 +221,9 @@ final class Attention {
         int cap = view.capacity();
         float[] acc = s.acc;
         for (int g = 0; g < group; g += 4) {
-            if (packed != null) {
-                for (int d = 0; d < headDim; d += 4 * L) {
-                    packedValues4x4(packed, headDim / 2, d, lo, hi, s.scores, cap, g, acc, stride);
-                }
-                continue;
-            }
             int d = 0;
             for (; d + 4 * L <= stride; d += 4 * L) {
-                values4x4(v, stride, d, lo, hi, s.scores, cap, g, acc);
+                values4x4(v, packed, headDim / 2, stride, d, lo, hi, s.scores, cap, g, acc);
             }
             for (; d < stride; d += L) {
                 for (int h = g; h < g + 4; h++) {
@@ -246,51 +240,33 @@ final class Attention {
         }
     }
 
-    // acc[g0 + i][d0 + b·L ..] = Σ_j p[g0 + i][j]·v_j[d0 + b·L ..] for i, b < 4: 16 chains in registers
-    private static void values4x4(float[] v, int stride, int d0, int lo, int hi, float[] p, int cap, int g0, float[] acc) {
+    // acc[g0 + i][d0 + b·L ..] = Σ_j p[g0 + i][j]·v_j[d0 + b·L ..] for i, b < 4: 16 chains in registers. Values come
+    // from floats, or from a bf16 cache's pairs (packed, rows of rowInts; the same bits at half the bytes); the
+    // branch is loop-invariant, so the JIT hoists it
+    private static void values4x4(float[] v, int[] packed, int rowInts, int stride, int d0, int lo, int hi, float[] p, int cap,
+                                  int g0, float[] acc) {
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
         FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
         FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
         int p0 = g0 * cap, p1 = p0 + cap, p2 = p1 + cap, p3 = p2 + cap;
         for (int j = lo; j <= hi; j++) {
-            int row = j * stride + d0;
-            FloatVector v0 = FloatVector.fromArray(F, v, row);
-            FloatVector v1 = FloatVector.fromArray(F, v, row + L);
-            FloatVector v2 = FloatVector.fromArray(F, v, row + 2 * L);
-            FloatVector v3 = FloatVector.fromArray(F, v, row + 3 * L);
-            FloatVector w = FloatVector.broadcast(F, p[p0 + j]);
-            a00 = v0.fma(w, a00); a01 = v1.fma(w, a01); a02 = v2.fma(w, a02); a03 = v3.fma(w, a03);
-            w = FloatVector.broadcast(F, p[p1 + j]);
-            a10 = v0.fma(w, a10); a11 = v1.fma(w, a11); a12 = v2.fma(w, a12); a13 = v3.fma(w, a13);
-            w = FloatVector.broadcast(F, p[p2 + j]);
-            a20 = v0.fma(w, a20); a21 = v1.fma(w, a21); a22 = v2.fma(w, a22); a23 = v3.fma(w, a23);
-            w = FloatVector.broadcast(F, p[p3 + j]);
-            a30 = v0.fma(w, a30); a31 = v1.fma(w, a31); a32 = v2.fma(w, a32); a33 = v3.fma(w, a33);
-        }
-        int o0 = g0 * stride + d0, o1 = o0 + stride, o2 = o1 + stride, o3 = o2 + stride;
-        a00.intoArray(acc, o0); a01.intoArray(acc, o0 + L); a02.intoArray(acc, o0 + 2 * L); a03.intoArray(acc, o0 + 3 * L);
-        a10.intoArray(acc, o1); a11.intoArray(acc, o1 + L); a12.intoArray(acc, o1 + 2 * L); a13.intoArray(acc, o1 + 3 * L);
-        a20.intoArray(acc, o2); a21.intoArray(acc, o2 + L); a22.intoArray(acc, o2 + 2 * L); a23.intoArray(acc, o2 + 3 * L);
-        a30.intoArray(acc, o3); a31.intoArray(acc, o3 + L); a32.intoArray(acc, o3 + 2 * L); a33.intoArray(acc, o3 + 3 * L);
-    }
-
-    // values4x4 over bf16 pairs (HeadView.packedValues): the same 16 chains, the same bits, half the bytes read
-    private static void packedValues4x4(int[] v, int rowInts, int d0, int lo, int hi, float[] p, int cap, int g0, float[] acc,
-                                        int stride) {
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
-        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
-        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
-        int p0 = g0 * cap, p1 = p0 + cap, p2 = p1 + cap, p3 = p2 + cap;
-        for (int j = lo; j <= hi; j++) {
-            int row = j * rowInts + d0 / 2;
-            IntVector pa = IntVector.fromArray(I, v, row);
-            IntVector pb = IntVector.fromArray(I, v, row + L);
-            FloatVector v0 = pa.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector v1 = pa.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
-            FloatVector v2 = pb.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector v3 = pb.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            FloatVector v0, v1, v2, v3;
+            if (packed != null) {
+                int row = j * rowInts + d0 / 2;
+                IntVector pa = IntVector.fromArray(I, packed, row);
+                IntVector pb = IntVector.fromArray(I, packed, row + L);
+                v0 = pa.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                v1 = pa.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+                v2 = pb.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                v3 = pb.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            } else {
+                int row = j * stride + d0;
+                v0 = FloatVector.fromArray(F, v, row);
+                v1 = FloatVector.fromArray(F, v, row + L);
+                v2 = FloatVector.fromArray(F, v, row + 2 * L);
+                v3 = FloatVector.fromArray(F, v, row + 3 * L);
+            }
             FloatVector w = FloatVector.broadcast(F, p[p0 + j]);
             a00 = v0.fma(w, a00); a01 = v1.fma(w, a01); a02 = v2.fma(w, a02); a03 = v3.fma(w, a03);
             w = FloatVector.broadcast(F, p[p1 + j]);
