@@ -75,9 +75,7 @@ public final class CpuTransformer implements Transformer {
         for (int layer = 0; layer < c.layers; layer++) {
             CpuWeights.Layer l = w.layers[layer];
             Elementwise.rmsNorm(x, l.attnNorm, c.rmsEps, n, c.hidden, xn);
-            l.q.multiply(xn, n, q, pool);
-            l.k.multiply(xn, n, k, pool);
-            l.v.multiply(xn, n, v, pool);
+            PackedMatrix.multiplyAll(new PackedMatrix[] {l.q, l.k, l.v}, xn, n, new float[][] {q, k, v}, pool);
             if (l.qBias != null) {
                 Elementwise.addBias(q, l.qBias, n, qDim);
                 Elementwise.addBias(k, l.kBias, n, kvDim);
@@ -93,8 +91,7 @@ public final class CpuTransformer implements Transformer {
             l.o.multiply(att, n, proj, pool);
             Elementwise.addInPlace(x, proj, n * c.hidden);
             Elementwise.rmsNorm(x, l.mlpNorm, c.rmsEps, n, c.hidden, xn);
-            l.gate.multiply(xn, n, gate, pool);
-            l.up.multiply(xn, n, up, pool);
+            PackedMatrix.multiplyAll(new PackedMatrix[] {l.gate, l.up}, xn, n, new float[][] {gate, up}, pool);
             Elementwise.swiGlu(gate, up, n * c.intermediate);
             l.down.multiply(gate, n, proj, pool);
             Elementwise.addInPlace(x, proj, n * c.hidden);

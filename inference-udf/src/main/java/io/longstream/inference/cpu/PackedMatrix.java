@@ -72,37 +72,60 @@ public abstract class PackedMatrix {
 
     /** {@code y[t][r] = Σ_k x[t][k] · W[r][k]}; x: [n][cols], y: [n][rows]. */
     public final void multiply(float[] x, int n, float[] y, WorkerPool pool) {
-        if (x.length < (long) n * cols || y.length < (long) n * rows) {
-            throw new IllegalArgumentException("buffers too small for " + n + " tokens x " + cols + " -> " + rows);
-        }
-        // decode fuses two groups, so pieces are cut in pairs of groups; a piece per ~8 per thread keeps threads even
-        int unit = n == 1 && fusesTwoGroups() ? 2 : 1;
-        int units = (groups + unit - 1) / unit;
-        pool.forPieces(units, pool.threads() * PIECES_PER_THREAD, (u0, u1) -> {
-            int g0 = u0 * unit;
-            int g1 = Math.min(groups, u1 * unit);
-            float[] acc = new float[Math.max(n, 2) * GROUP];
-            float[] tile = newTile();
-            int g = g0;
-            if (n == 1 && fusesTwoGroups()) {
-                // decode: two groups at a time, so more weight streams are in flight
-                for (; g + 1 < g1; g += 2) {
-                    Arrays.fill(acc, 0f);
-                    for (int k0 = 0; k0 < cols; k0 += K_BLOCK) {
-                        accumulateTwoGroups(g, k0, Math.min(cols, k0 + K_BLOCK), x, acc, tile);
-                    }
-                    store(acc, 0, g, 1, y);
-                    store(acc, GROUP, g + 1, 1, y);
-                }
+        multiplyAll(new PackedMatrix[] {this}, x, n, new float[][] {y}, pool);
+    }
+
+    /**
+     * {@code ys[i] = x·ms[i]ᵀ} for matrices of the same width over one input, in one parallel loop (one hand-off and
+     * one loop end instead of one per matrix); each output is computed exactly as {@link #multiply} computes it.
+     */
+    public static void multiplyAll(PackedMatrix[] ms, float[] x, int n, float[][] ys, WorkerPool pool) {
+        // decode fuses two groups, so pieces are cut in pairs of groups
+        int[] unit = new int[ms.length];
+        int[] firstUnit = new int[ms.length + 1];
+        for (int i = 0; i < ms.length; i++) {
+            PackedMatrix m = ms[i];
+            if (m.cols != ms[0].cols || x.length < (long) n * m.cols || ys[i].length < (long) n * m.rows) {
+                throw new IllegalArgumentException("buffers or widths do not fit " + n + " tokens x " + m.cols + " -> " + m.rows);
             }
-            for (; g < g1; g++) {
-                Arrays.fill(acc, 0f);
-                for (int k0 = 0; k0 < cols; k0 += K_BLOCK) {
-                    accumulate(g, k0, Math.min(cols, k0 + K_BLOCK), x, n, acc, tile);
+            unit[i] = n == 1 && m.fusesTwoGroups() ? 2 : 1;
+            firstUnit[i + 1] = firstUnit[i] + (m.groups + unit[i] - 1) / unit[i];
+        }
+        pool.forPieces(firstUnit[ms.length], pool.threads() * PIECES_PER_THREAD, (u0, u1) -> {
+            for (int i = 0; i < ms.length; i++) {
+                int from = Math.max(u0, firstUnit[i]);
+                int to = Math.min(u1, firstUnit[i + 1]);
+                if (from < to) {
+                    PackedMatrix m = ms[i];
+                    m.groups((from - firstUnit[i]) * unit[i], Math.min(m.groups, (to - firstUnit[i]) * unit[i]), x, n, ys[i]);
                 }
-                store(acc, 0, g, n, y);
             }
         });
+    }
+
+    /** Rows of groups [g0, g1) for all n tokens. */
+    private void groups(int g0, int g1, float[] x, int n, float[] y) {
+        float[] acc = new float[Math.max(n, 2) * GROUP];
+        float[] tile = newTile();
+        int g = g0;
+        if (n == 1 && fusesTwoGroups()) {
+            // decode: two groups at a time, so more weight streams are in flight
+            for (; g + 1 < g1; g += 2) {
+                Arrays.fill(acc, 0f);
+                for (int k0 = 0; k0 < cols; k0 += K_BLOCK) {
+                    accumulateTwoGroups(g, k0, Math.min(cols, k0 + K_BLOCK), x, acc, tile);
+                }
+                store(acc, 0, g, 1, y);
+                store(acc, GROUP, g + 1, 1, y);
+            }
+        }
+        for (; g < g1; g++) {
+            Arrays.fill(acc, 0f);
+            for (int k0 = 0; k0 < cols; k0 += K_BLOCK) {
+                accumulate(g, k0, Math.min(cols, k0 + K_BLOCK), x, n, acc, tile);
+            }
+            store(acc, 0, g, n, y);
+        }
     }
 
     /** Copies group g's accumulators (from acc[offset], n tokens) to its rows of y, dropping padding rows. */

@@ -2,6 +2,7 @@ package io.longstream.inference.cpu;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -35,7 +36,8 @@ public final class WorkerPool implements AutoCloseable {
     private volatile int pieces;
     private volatile boolean shared;
     private volatile Thread caller;
-    private volatile Throwable failure;
+    /** The first piece's failure in the current loop, thrown by the caller once every thread is done. */
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile boolean closed;
 
     public WorkerPool(int threads) {
@@ -84,13 +86,18 @@ public final class WorkerPool implements AutoCloseable {
         this.shared = shared;
         nextPiece.set(parts);
         this.caller = Thread.currentThread();
-        this.failure = null;
+        failure.set(null);
         remaining.set(parts - 1);
         generation.incrementAndGet();
         for (int i = 0; i < parts - 1; i++) {
             LockSupport.unpark(workers[i]);
         }
-        runPieces(0, task, n, pieces, shared);
+        try {
+            runPieces(0, task, n, pieces, shared);
+        } catch (Throwable t) {
+            // the other threads may still be running pieces of this loop: wait for them before failing
+            failure.compareAndSet(null, t);
+        }
         for (int spin = 0; remaining.get() > 0; spin++) {
             if (spin < SPINS) {
                 Thread.onSpinWait();
@@ -98,7 +105,7 @@ public final class WorkerPool implements AutoCloseable {
                 LockSupport.parkNanos(this, 50_000);
             }
         }
-        Throwable t = failure;
+        Throwable t = failure.get();
         if (t instanceof RuntimeException) {
             throw (RuntimeException) t;
         }
@@ -131,7 +138,7 @@ public final class WorkerPool implements AutoCloseable {
             try {
                 runPieces(part, task, n, pieces, shared);
             } catch (Throwable t) {
-                failure = t;
+                failure.compareAndSet(null, t);
             }
             if (remaining.decrementAndGet() == 0) {
                 LockSupport.unpark(caller);
