@@ -12,7 +12,6 @@ import io.longstream.inference.text.TokenStream;
 import io.longstream.operators.episodes.EpisodeClustering;
 import io.longstream.operators.episodes.EpisodeSegment;
 import io.longstream.operators.episodes.EpisodeStore;
-import io.longstream.operators.episodes.SegmentEncoder;
 import io.longstream.schemas.Answer;
 import io.longstream.schemas.Control;
 import io.longstream.schemas.ControlAction;
@@ -24,7 +23,6 @@ import io.longstream.state.cache.HeadCache;
 import io.longstream.state.cache.KvCache;
 import io.longstream.state.policy.CachePolicies;
 import io.longstream.state.policy.CachePolicy;
-import io.longstream.state.policy.episodes.EpisodeSettings;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -68,6 +66,8 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
     private transient int kvHeads;
     /** The memory of the session the current step works on. */
     private transient SessionMemory memory;
+    /** How sessions under each policy spec seen so far start and restore. */
+    private transient Map<String, SessionMemories> memoriesBySpec;
 
     public SessionInferenceFunction(SessionConfig config) {
         this.config = config;
@@ -88,6 +88,7 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
         live = new LiveCaches(config.liveCacheBytes);
         layers = model.config().layers;
         kvHeads = model.config().kvHeads;
+        memoriesBySpec = new HashMap<>();
     }
 
     @Override
@@ -182,13 +183,15 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
                 }
                 continue;
             }
-            int[] tokens;
+            int[] body;
             try {
-                tokens = tokensOf(meta, payload);
+                body = bodyOf(meta, payload);
             } catch (RuntimeException e) {
                 ctx.output(Outputs.REJECTS, sourced.rejected("cannot tokenize the event: " + e.getMessage()));
                 continue;
             }
+            // a new session's stream opens with BOS
+            int[] tokens = meta.started ? body : concat(tokenStream.start(), body);
             String refusal = memory.ingestRefusal(meta.pending.length + tokens.length);
             if (refusal != null) {
                 ctx.output(Outputs.REJECTS, sourced.rejected(refusal));
@@ -197,7 +200,7 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
             }
             accept(meta, payload, tokens);
             meta.lastEventId = sourced.event.getEventId();
-            if (observe(meta, payload)) {
+            if (observe(meta, payload, body)) {
                 persist(session, meta, ctx, "ok");
             }
             if (meta.pending.length >= chunk) {
@@ -207,22 +210,22 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
         return false;
     }
 
-    /** The tokens an event adds to the stream (BOS first for a new session). */
-    private int[] tokensOf(SessionMeta meta, Object payload) {
-        int[] body;
+    /** The tokens of a document or turn event, as its text renders in the stream. */
+    private int[] bodyOf(SessionMeta meta, Object payload) {
         if (payload instanceof DocumentChunk) {
-            body = tokenStream.document(((DocumentChunk) payload).getText());
-        } else {
-            ConversationTurn turn = (ConversationTurn) payload;
-            body = tokenStream.turn(previous(meta), new Message(turn.getRole(), turn.getText()));
+            return tokenStream.document(((DocumentChunk) payload).getText());
         }
-        return meta.started ? body : concat(tokenStream.start(), body);
+        ConversationTurn turn = (ConversationTurn) payload;
+        return tokenStream.turn(previous(meta), new Message(turn.getRole(), turn.getText()));
     }
 
-    /** Shows an accepted event's text to the memory (epicache segments it); returns whether the memory changed. */
-    private boolean observe(SessionMeta meta, Object payload) {
+    /**
+     * Shows an accepted event to the memory (epicache segments it: a document by its tokens {@code body}, a turn by
+     * its text); returns whether the memory changed.
+     */
+    private boolean observe(SessionMeta meta, Object payload, int[] body) {
         boolean changed = payload instanceof DocumentChunk
-                ? memory.observeDocument(tokenStream.document(((DocumentChunk) payload).getText()))
+                ? memory.observeDocument(body)
                 : memory.observeTurn(((ConversationTurn) payload).getRole(), ((ConversationTurn) payload).getText());
         if (memory instanceof EpisodicSession) {
             meta.openUtterances = ((EpisodicSession) memory).openUtterances().toArray(String[]::new);
@@ -394,7 +397,7 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
         }
         SessionMemory next;
         try {
-            next = episodic ? newEpisodicSession(session, meta, config.episodeSettings(spec)) : switchedMemory(config.policy(spec, layers));
+            next = episodic ? newEpisodicSession(session, meta, spec) : switchedMemory(config.policy(spec, layers));
         } catch (IllegalArgumentException e) {
             ctx.output(Outputs.REJECTS, sourced.rejected("SET_POLICY " + spec + ": " + e.getMessage()));
             return;
@@ -416,10 +419,15 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
     }
 
     /** A fresh epicache memory; its layer budgets come from the model's profile and are kept in the session's state. */
-    private EpisodicSession newEpisodicSession(String session, SessionMeta meta, EpisodeSettings settings) {
-        meta.layerBudgets = EpisodicSession.layerBudgets(settings, settings.alpha() == 0 ? null : SharedProfiles.of(model), layers);
-        return new EpisodicSession(model, tokenStream, SegmentEncoder::embed, settings, meta.layerBudgets, config.cacheDtype,
-                QuerySeeds.clusteringSeed(session));
+    private EpisodicSession newEpisodicSession(String session, SessionMeta meta, String spec) {
+        EpisodicSession fresh = (EpisodicSession) memories(spec).create(session);
+        meta.layerBudgets = fresh.layerBudgets();
+        return fresh;
+    }
+
+    /** @throws IllegalArgumentException naming what is wrong with the spec */
+    private SessionMemories memories(String spec) {
+        return memoriesBySpec.computeIfAbsent(spec, s -> new SessionMemories(model, s, config.budget, config.chunk, config.cacheDtype));
     }
 
     /** The session's memory: the live copy if it has seen every change in state, else rebuilt from state. */
@@ -441,10 +449,9 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
         }
         SessionMemory restored;
         if (CachePolicies.episodic(spec) && meta.layerBudgets.length == 0) {
-            restored = newEpisodicSession(session, meta, config.episodeSettings(spec));
+            restored = newEpisodicSession(session, meta, spec);
         } else if (CachePolicies.episodic(spec)) {
-            restored = EpisodicSession.restore(model, tokenStream, SegmentEncoder::embed, config.episodeSettings(spec), meta.layerBudgets,
-                    QuerySeeds.clusteringSeed(session), episodeStore.load(), List.of(meta.openUtterances), caches);
+            restored = memories(spec).restoreEpisodic(session, meta.layerBudgets, episodeStore.load(), List.of(meta.openUtterances), caches);
         } else {
             CachePolicy policy = config.policy(spec, layers);
             if (meta.policyState.length > 0) {

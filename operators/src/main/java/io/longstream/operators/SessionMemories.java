@@ -8,13 +8,16 @@ import io.longstream.inference.text.ChatTemplate;
 import io.longstream.inference.text.TokenStream;
 import io.longstream.operators.episodes.SegmentEncoder;
 import io.longstream.state.cache.CacheDtype;
+import io.longstream.state.cache.KvCache;
 import io.longstream.state.policy.CachePolicies;
 import io.longstream.state.policy.episodes.EpisodeSettings;
+import io.longstream.state.policy.episodes.OnlineEpisodes;
+import java.util.List;
 
 /**
- * Fresh session memories of one policy spec, as the session operator starts them (epicache: the segment encoder,
- * layer budgets from the model's profile, the clustering seeded by the session id), for the evaluation commands
- * and direct computations; the spec is checked at once.
+ * Session memories of one policy spec, started and restored as the session operator does (epicache: the segment
+ * encoder, layer budgets from the model's profile, the clustering seeded by the session id), for the operator, the
+ * evaluation commands and direct computations alike; the spec is checked at once.
  */
 public final class SessionMemories {
     private final Model model;
@@ -22,9 +25,11 @@ public final class SessionMemories {
     private final int budget;
     private final int chunk;
     private final CacheDtype dtype;
-    /** epicache's settings and layer budgets; null for the one-cache policies. */
+    /** epicache's settings and the model's token stream; null for the one-cache policies. */
     private final EpisodeSettings episodes;
-    private final int[] layerBudgets;
+    private final TokenStream tokens;
+    /** epicache's layer budgets for new sessions, from the profile the first one needs. */
+    private int[] layerBudgets;
 
     public SessionMemories(Model model, String spec, int budget, int chunk, CacheDtype dtype) {
         this.model = model;
@@ -32,24 +37,39 @@ public final class SessionMemories {
         this.budget = budget;
         this.chunk = chunk;
         this.dtype = dtype;
-        int layers = model.config().layers;
         if (CachePolicies.episodic(spec)) {
             episodes = CachePolicies.episodeSettings(spec, budget, chunk);
-            layerBudgets = EpisodicSession.layerBudgets(episodes, episodes.alpha() == 0 ? null : SharedProfiles.of(model), layers);
+            tokens = new TokenStream(model.tokenizer(), ChatTemplate.load(model.dir()), model.config().bosTokenId);
         } else {
             episodes = null;
-            layerBudgets = null;
-            CachePolicies.parse(spec, budget, layers, chunk);
+            tokens = null;
+            CachePolicies.parse(spec, budget, model.config().layers, chunk);
         }
     }
 
     /** A fresh memory for session {@code sessionId} (epicache seeds its clustering with it). */
     public SessionMemory create(String sessionId) {
         if (episodes != null) {
-            TokenStream tokens = new TokenStream(model.tokenizer(), ChatTemplate.load(model.dir()), model.config().bosTokenId);
+            if (layerBudgets == null) {
+                double[] profile = episodes.alpha() == 0 ? null : SharedProfiles.of(model);
+                layerBudgets = EpisodicSession.layerBudgets(episodes, profile, model.config().layers);
+            }
             return new EpisodicSession(model, tokens, SegmentEncoder::embed, episodes, layerBudgets, dtype, QuerySeeds.clusteringSeed(sessionId));
         }
         return new PolicyMemory(model.transformer(), CachePolicies.parse(spec, budget, model.config().layers, chunk),
                 model.transformer().newCache(dtype));
+    }
+
+    /**
+     * An epicache session continued from its state: the layer budgets it started with, its clustering (null if no
+     * segment closed yet), its open segment and its caches restored from their pages.
+     */
+    public EpisodicSession restoreEpisodic(String sessionId, int[] sessionBudgets, OnlineEpisodes.State clustering,
+                                           List<String> openUtterances, List<KvCache> caches) {
+        if (episodes == null) {
+            throw new IllegalStateException(spec + " is not an epicache spec");
+        }
+        return EpisodicSession.restore(model, tokens, SegmentEncoder::embed, episodes, sessionBudgets, QuerySeeds.clusteringSeed(sessionId),
+                clustering, openUtterances, caches);
     }
 }

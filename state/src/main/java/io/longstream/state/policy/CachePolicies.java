@@ -21,9 +21,7 @@ public final class CachePolicies {
     public static CachePolicy parse(String spec, int budget, int layers, int configuredChunk) {
         String name = name(spec);
         Map<String, String> params = paramsOf(spec);
-        if (params.containsKey("budget")) {
-            budget = integer(params.remove("budget"), "budget", spec);
-        }
+        budget = take(params, "budget", budget, spec);
         CachePolicy policy;
         switch (name) {
             case "full":
@@ -63,9 +61,7 @@ public final class CachePolicies {
             throw new IllegalArgumentException("'" + spec + "' is not an epicache spec");
         }
         Map<String, String> params = paramsOf(spec);
-        if (params.containsKey("budget")) {
-            budget = integer(params.remove("budget"), "budget", spec);
-        }
+        budget = take(params, "budget", budget, spec);
         if (budget <= 0) {
             throw new IllegalArgumentException("epicache needs a budget B > 0 per episode (--budget or budget=), got " + budget);
         }
