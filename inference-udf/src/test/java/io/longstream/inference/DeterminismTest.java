@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -28,23 +29,24 @@ class DeterminismTest {
     Path tmp;
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama-tiny-f32", "qwen2-tiny-bf16"})
+    @ValueSource(strings = {"llama-tiny-f32", "qwen2-tiny-bf16", "llama-wide-bf16"})
     void threadCountDoesNotChangeABit(String name) {
-        float[] one = LogitsDump.compute(Fixtures.model(name), 7, 1);
+        float[] one = LogitsDump.compute(Fixtures.model(name), 7, 1, 0);
         for (int threads : new int[] {2, 3, 5}) {
-            assertArrayEquals(one, LogitsDump.compute(Fixtures.model(name), 7, threads), threads + " threads");
+            assertArrayEquals(one, LogitsDump.compute(Fixtures.model(name), 7, threads, 0), threads + " threads");
         }
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"llama-tiny-f32", "qwen2-tiny-bf16"})
-    void interpretedJvmGivesTheJitCompiledBits(String name) throws Exception {
+    /** tokens: a prefix of the reference input (0: all); the wide model's first 40 reach a pair of 16-slot blocks and a lone one. */
+    @ParameterizedTest(name = "{0}, {1} tokens")
+    @CsvSource({"llama-tiny-f32, 0", "qwen2-tiny-bf16, 0", "llama-wide-bf16, 40"})
+    void interpretedJvmGivesTheJitCompiledBits(String name, int tokens) throws Exception {
         // warm the kernels so the in-process run is JIT-compiled
         for (int i = 0; i < 20; i++) {
-            LogitsDump.compute(Fixtures.model(name), 7, 2);
+            LogitsDump.compute(Fixtures.model(name), 7, 2, tokens);
         }
-        float[] jit = LogitsDump.compute(Fixtures.model(name), 7, 2);
-        float[] interpreted = runChild(currentJava(), name, "-Xint");
+        float[] jit = LogitsDump.compute(Fixtures.model(name), 7, 2, tokens);
+        float[] interpreted = runChild(currentJava(), name, tokens, "-Xint");
         assertArrayEquals(jit, interpreted);
     }
 
@@ -52,15 +54,15 @@ class DeterminismTest {
     void java25GivesTheJava17Bits() throws Exception {
         assumeTrue(Files.isExecutable(JDK_25), "no Temurin 25 JDK at " + JDK_25);
         String name = "llama3-tiny-bf16";
-        assertArrayEquals(LogitsDump.compute(Fixtures.model(name), 7, 2), runChild(JDK_25, name));
+        assertArrayEquals(LogitsDump.compute(Fixtures.model(name), 7, 2, 0), runChild(JDK_25, name, 0));
     }
 
-    private float[] runChild(Path java, String model, String... flags) throws IOException, InterruptedException {
+    private float[] runChild(Path java, String model, int tokens, String... flags) throws IOException, InterruptedException {
         Path out = tmp.resolve(model + ".bits");
         List<String> cmd = new ArrayList<>(List.of(java.toString(), "--add-modules", "jdk.incubator.vector"));
         cmd.addAll(List.of(flags));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), LogitsDump.class.getName(),
-                Fixtures.model(model).toString(), "7", "2", out.toString()));
+                Fixtures.model(model).toString(), "7", "2", Integer.toString(tokens), out.toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile()).start();
         if (!p.waitFor(300, TimeUnit.SECONDS)) {
             p.destroyForcibly();

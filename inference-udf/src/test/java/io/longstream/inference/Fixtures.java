@@ -17,7 +17,7 @@ import java.util.stream.Stream;
 
 /** The reference models shipped in test resources, and their float64 Hugging Face logits. */
 public final class Fixtures {
-    public static final String[] MODELS = {"llama-tiny-f32", "llama3-tiny-bf16", "qwen2-tiny-bf16", "mistral-tiny-swa-f32"};
+    public static final String[] MODELS = {"llama-tiny-f32", "llama3-tiny-bf16", "qwen2-tiny-bf16", "mistral-tiny-swa-f32", "llama-wide-bf16"};
 
     /** Where fixtures are copied when they sit in a jar; removed when the JVM exits. */
     private static final Path EXTRACTED = temporaryDirectory();

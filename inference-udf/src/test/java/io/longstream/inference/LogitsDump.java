@@ -12,7 +12,7 @@ import java.nio.file.Paths;
 
 /**
  * Child-JVM entry point of the determinism tests: writes the raw bits of a fixture's logits.
- * Args: model dir, chunk, threads, output file.
+ * Args: model dir, chunk, threads, tokens (the first tokens of the reference input; 0: all), output file.
  */
 public final class LogitsDump {
     private LogitsDump() {
@@ -22,11 +22,15 @@ public final class LogitsDump {
         Path dir = Paths.get(args[0]);
         int chunk = Integer.parseInt(args[1]);
         int threads = Integer.parseInt(args[2]);
-        write(compute(dir, chunk, threads), Paths.get(args[3]));
+        int tokens = Integer.parseInt(args[3]);
+        write(compute(dir, chunk, threads, tokens), Paths.get(args[4]));
     }
 
-    static float[] compute(Path dir, int chunk, int threads) {
+    static float[] compute(Path dir, int chunk, int threads, int tokens) {
         int[] ids = idsOf(dir);
+        if (tokens > 0) {
+            ids = java.util.Arrays.copyOf(ids, Math.min(tokens, ids.length));
+        }
         try (Model m = Model.load(dir, threads)) {
             return new ChunkedPrefill(m.transformer(), chunk).run(ids, m.transformer().newCache(CacheDtype.BF16), true);
         }

@@ -120,22 +120,39 @@ final class Attention {
     /**
      * scores[g][j] = Σ_d q_g[d]·k_j[d] for the up-to-four heads g0.. of the group over slots [lo, hi]
      * (hi >= lo: a token always sees itself), vectorised over slots; each key vector is loaded once for
-     * the four heads. A head past the group repeats the last one and is not stored.
+     * the four heads. A head past the group repeats the last one and is not stored. Keys come from floats
+     * or from bf16 pairs (see {@link HeadView#packedKeys}); either way each score is one chain over d in order.
      */
     private void scores(Scratch s, int g0, int group, HeadView view, int lo, int hi) {
-        float[] kT = view.keys();
         int cap = view.capacity();
-        int block = headDim * L;
         float[] query = s.queries;
         float[] scores = s.scores;
         int q0 = g0 * headDim;
         int q1 = Math.min(g0 + 1, group - 1) * headDim;
         int q2 = Math.min(g0 + 2, group - 1) * headDim;
         int q3 = Math.min(g0 + 3, group - 1) * headDim;
+        int[] packed = view.packedKeys();
+        if (packed != null) {
+            // a pair of blocks is one contiguous run of packed keys: take pairs whole, a lone block at either end
+            int j = lo / L * L;
+            if (j % (2 * L) != 0) {
+                packedScores1(view, packed, j, query, q0, q1, q2, q3, scores, g0 * cap + j, cap);
+                j += L;
+            }
+            for (; j + L <= hi; j += 2 * L) {
+                packedScores2(view, packed, j, query, q0, q1, q2, q3, scores, g0 * cap + j, cap);
+            }
+            if (j <= hi) {
+                packedScores1(view, packed, j, query, q0, q1, q2, q3, scores, g0 * cap + j, cap);
+            }
+            return;
+        }
+        float[] kT = view.keys();
         for (int j = lo / L * L; j <= hi; j += L) {
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            int base = j / L * headDim * L;
             for (int d = 0; d < headDim; d++) {
-                FloatVector k = FloatVector.fromArray(F, kT, j / L * block + d * L);
+                FloatVector k = FloatVector.fromArray(F, kT, base + d * L);
                 a0 = k.fma(FloatVector.broadcast(F, query[q0 + d]), a0);
                 a1 = k.fma(FloatVector.broadcast(F, query[q1 + d]), a1);
                 a2 = k.fma(FloatVector.broadcast(F, query[q2 + d]), a2);
@@ -149,6 +166,65 @@ final class Attention {
         }
     }
 
+    // scores[g0 + i][j ..] for one block of L slots from packed keys: the chains of the float path, over bf16 keys
+    private void packedScores1(HeadView view, int[] packed, int j, float[] query, int q0, int q1, int q2, int q3, float[] scores, int s0,
+                               int cap) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int base = view.packedKeyIndex(j, 0);
+        for (int d = 0; d < headDim; d += 2) {
+            IntVector pair = IntVector.fromArray(I, packed, base + d * L);
+            FloatVector k = pair.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            a0 = k.fma(FloatVector.broadcast(F, query[q0 + d]), a0);
+            a1 = k.fma(FloatVector.broadcast(F, query[q1 + d]), a1);
+            a2 = k.fma(FloatVector.broadcast(F, query[q2 + d]), a2);
+            a3 = k.fma(FloatVector.broadcast(F, query[q3 + d]), a3);
+            k = pair.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            a0 = k.fma(FloatVector.broadcast(F, query[q0 + d + 1]), a0);
+            a1 = k.fma(FloatVector.broadcast(F, query[q1 + d + 1]), a1);
+            a2 = k.fma(FloatVector.broadcast(F, query[q2 + d + 1]), a2);
+            a3 = k.fma(FloatVector.broadcast(F, query[q3 + d + 1]), a3);
+        }
+        a0.intoArray(scores, s0);
+        a1.intoArray(scores, s0 + cap);
+        a2.intoArray(scores, s0 + 2 * cap);
+        a3.intoArray(scores, s0 + 3 * cap);
+    }
+
+    // the same for blocks j and j + L (one pair), so each query broadcast serves eight fmas
+    private void packedScores2(HeadView view, int[] packed, int j, float[] query, int q0, int q1, int q2, int q3, float[] scores, int s0,
+                               int cap) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        int base = view.packedKeyIndex(j, 0);
+        for (int d = 0; d < headDim; d += 2) {
+            IntVector pa = IntVector.fromArray(I, packed, base + d * L);
+            IntVector pb = IntVector.fromArray(I, packed, base + d * L + L);
+            FloatVector ka = pa.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector kb = pb.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector w = FloatVector.broadcast(F, query[q0 + d]);
+            a0 = ka.fma(w, a0); b0 = kb.fma(w, b0);
+            w = FloatVector.broadcast(F, query[q1 + d]);
+            a1 = ka.fma(w, a1); b1 = kb.fma(w, b1);
+            w = FloatVector.broadcast(F, query[q2 + d]);
+            a2 = ka.fma(w, a2); b2 = kb.fma(w, b2);
+            w = FloatVector.broadcast(F, query[q3 + d]);
+            a3 = ka.fma(w, a3); b3 = kb.fma(w, b3);
+            ka = pa.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            kb = pb.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            w = FloatVector.broadcast(F, query[q0 + d + 1]);
+            a0 = ka.fma(w, a0); b0 = kb.fma(w, b0);
+            w = FloatVector.broadcast(F, query[q1 + d + 1]);
+            a1 = ka.fma(w, a1); b1 = kb.fma(w, b1);
+            w = FloatVector.broadcast(F, query[q2 + d + 1]);
+            a2 = ka.fma(w, a2); b2 = kb.fma(w, b2);
+            w = FloatVector.broadcast(F, query[q3 + d + 1]);
+            a3 = ka.fma(w, a3); b3 = kb.fma(w, b3);
+        }
+        a0.intoArray(scores, s0); b0.intoArray(scores, s0 + L);
+        a1.intoArray(scores, s0 + cap); b1.intoArray(scores, s0 + cap + L);
+        a2.intoArray(scores, s0 + 2 * cap); b2.intoArray(scores, s0 + 2 * cap + L);
+        a3.intoArray(scores, s0 + 3 * cap); b3.intoArray(scores, s0 + 3 * cap + L);
+    }
+
     /**
      * Turns head g's scores over [lo, hi] into e^(score − max), 0 where not visible, and their sum
      * into sums[g]. {@code position} is MAX_VALUE when every slot in the range is visible. The sum is
@@ -159,8 +235,25 @@ final class Attention {
         int base = g * cap;
         boolean gaps = position != Integer.MAX_VALUE;
         float max = Float.NEGATIVE_INFINITY;
-        for (int j = lo; j <= hi; j++) {
-            if (!gaps || visible(pos[j], position, lowest)) {
+        if (gaps) {
+            for (int j = lo; j <= hi; j++) {
+                if (visible(pos[j], position, lowest)) {
+                    max = Math.max(max, scores[base + j]);
+                }
+            }
+        } else {
+            // a maximum is exact in any order, so whole vectors of the range are taken at once
+            int first = Math.min(hi + 1, (lo + L - 1) / L * L);
+            int end = Math.max(first, (hi + 1) / L * L);
+            FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+            for (int j = first; j < end; j += L) {
+                m = m.max(FloatVector.fromArray(F, scores, base + j));
+            }
+            max = m.reduceLanes(VectorOperators.MAX);
+            for (int j = lo; j < first; j++) {
+                max = Math.max(max, scores[base + j]);
+            }
+            for (int j = end; j <= hi; j++) {
                 max = Math.max(max, scores[base + j]);
             }
         }
