@@ -17,11 +17,13 @@ import jdk.incubator.vector.VectorOperators;
  *
  * <p>Token t at position p sees the entries with position in (p − window, p] (window 0: all ≤ p).
  * Only slots from the first to the last visible one are read. Every score is a chain over d, the
- * softmax denominator a chain over slots, and every output element four chains over slots by slot
- * index mod 4, summed in a fixed order; so a token's result is the same whatever chunk it arrived in
- * and whatever the vector width.
+ * softmax denominator {@link #CHAINS} chains over slots added in a fixed tree, and every output element
+ * one chain over slots in order; so a token's result is the same whatever chunk it arrived in and
+ * whatever the vector width.
  */
 final class Attention {
+    /** Chains of the softmax denominator: 16 (whole vectors of 4, 8 and 16 floats), or one vector where wider. */
+    private static final int CHAINS = Math.max(16, L);
     private final int heads;
     private final int kvHeads;
     private final int headDim;
@@ -35,6 +37,7 @@ final class Attention {
         int capacity;
         final float[] queries;              // [group][headDim], rotated and scaled
         final float[] sums;                 // [group]
+        final float[] chains = new float[CHAINS];
         final float[] acc;                  // [group][valueStride]
 
         Scratch(int group, int headDim, int valueStride) {
@@ -227,8 +230,7 @@ final class Attention {
 
     /**
      * Turns head g's scores over [lo, hi] into e^(score − max), 0 where not visible, and their sum
-     * into sums[g]. {@code position} is MAX_VALUE when every slot in the range is visible. The sum is
-     * four chains over slots by index mod 4, added (c0 + c1) + (c2 + c3).
+     * into sums[g] (by {@link #chainSum}). {@code position} is MAX_VALUE when every slot in the range is visible.
      */
     private static void softmax(Scratch s, int[] pos, int g, int cap, int lo, int hi, int position, int lowest) {
         float[] scores = s.scores;
@@ -267,39 +269,52 @@ final class Attention {
                 }
             }
         }
-        float c0 = 0f, c1 = 0f, c2 = 0f, c3 = 0f;
-        int first = (lo + 3) & ~3;
-        int end = (hi + 1) & ~3;
-        if (first > end) {
-            first = end = hi + 1; // fewer than a full group of four: all in the head loop
-        }
+        s.sums[g] = chainSum(scores, base, lo, hi, s.chains);
+    }
+
+    /**
+     * Σ a[base + j] over j in [lo, hi] as {@link #CHAINS} chains by j mod CHAINS, each in increasing j, added in a
+     * fixed tree: the same bits at any vector width (a vector of L ≤ CHAINS lanes holds whole chains), and cheap.
+     */
+    private static float chainSum(float[] a, int base, int lo, int hi, float[] chains) {
+        java.util.Arrays.fill(chains, 0f);
+        int first = Math.min(hi + 1, (lo + CHAINS - 1) / CHAINS * CHAINS);
+        int end = Math.max(first, (hi + 1) / CHAINS * CHAINS);
         for (int j = lo; j < first; j++) {
-            float e = scores[base + j];
-            if ((j & 3) == 1) {
-                c1 += e;
-            } else if ((j & 3) == 2) {
-                c2 += e;
-            } else {
-                c3 += e;
+            chains[j % CHAINS] += a[base + j];
+        }
+        // chains c·L .. c·L + L - 1 in vector c (L is a constant, so the unused ones fold away)
+        FloatVector c0 = FloatVector.fromArray(F, chains, 0);
+        FloatVector c1 = L < CHAINS ? FloatVector.fromArray(F, chains, L) : c0;
+        FloatVector c2 = L < CHAINS / 2 ? FloatVector.fromArray(F, chains, 2 * L) : c0;
+        FloatVector c3 = L < CHAINS / 2 ? FloatVector.fromArray(F, chains, 3 * L) : c0;
+        for (int j = first; j < end; j += CHAINS) {
+            c0 = c0.add(FloatVector.fromArray(F, a, base + j));
+            if (L < CHAINS) {
+                c1 = c1.add(FloatVector.fromArray(F, a, base + j + L));
+            }
+            if (L < CHAINS / 2) {
+                c2 = c2.add(FloatVector.fromArray(F, a, base + j + 2 * L));
+                c3 = c3.add(FloatVector.fromArray(F, a, base + j + 3 * L));
             }
         }
-        for (int j = first; j < end; j += 4) {
-            c0 += scores[base + j];
-            c1 += scores[base + j + 1];
-            c2 += scores[base + j + 2];
-            c3 += scores[base + j + 3];
+        c0.intoArray(chains, 0);
+        if (L < CHAINS) {
+            c1.intoArray(chains, L);
+        }
+        if (L < CHAINS / 2) {
+            c2.intoArray(chains, 2 * L);
+            c3.intoArray(chains, 3 * L);
         }
         for (int j = end; j <= hi; j++) {
-            float e = scores[base + j];
-            if ((j & 3) == 0) {
-                c0 += e;
-            } else if ((j & 3) == 1) {
-                c1 += e;
-            } else {
-                c2 += e;
+            chains[j % CHAINS] += a[base + j];
+        }
+        for (int width = CHAINS / 2; width > 0; width /= 2) {
+            for (int i = 0; i < width; i++) {
+                chains[i] += chains[i + width];
             }
         }
-        s.sums[g] = (c0 + c1) + (c2 + c3);
+        return chains[0];
     }
 
     /**

@@ -16,8 +16,6 @@ public abstract class PackedMatrix {
     static final int GROUP = PANELS * Lanes.L;
     /** Columns per block, so a block's weights stay in L1 while the tokens stream past. */
     static final int K_BLOCK = 128;
-    /** Pieces of a product per thread: enough that a slowed thread's share is taken over, few enough to stream. */
-    static final int PIECES_PER_THREAD = 16;
 
     protected final int rows;
     protected final int cols;
@@ -91,7 +89,9 @@ public abstract class PackedMatrix {
             unit[i] = n == 1 && m.fusesTwoGroups() ? 2 : 1;
             firstUnit[i + 1] = firstUnit[i] + (m.groups + unit[i] - 1) / unit[i];
         }
-        pool.forPieces(firstUnit[ms.length], pool.threads() * PIECES_PER_THREAD, (u0, u1) -> {
+        // every unit is a piece: a loop ends at most one unit (0.5 MB of a bf16 2048-wide pair) after its first thread is
+        // done, while the other streams alone at a fraction of the bandwidth
+        pool.forPieces(firstUnit[ms.length], firstUnit[ms.length], (u0, u1) -> {
             for (int i = 0; i < ms.length; i++) {
                 int from = Math.max(u0, firstUnit[i]);
                 int to = Math.min(u1, firstUnit[i + 1]);
