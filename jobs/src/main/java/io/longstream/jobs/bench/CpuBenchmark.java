@@ -27,6 +27,8 @@ public final class CpuBenchmark {
     private static final CacheDtype CACHE = CacheDtype.BF16;
     /** Decode tokens between two bandwidth measurements. */
     private static final int DECODE_BURST = 8;
+    /** Tokens decoded at most, as a multiple of those asked for, while waiting for bursts of steady bandwidth. */
+    private static final int MAX_DECODED = 4;
 
     private final BenchPlan plan;
     private final PrintStream out;
@@ -63,6 +65,7 @@ public final class CpuBenchmark {
             log.printf("  written in %.1f s%n", seconds(t0));
         }
         List<Row> rows = new ArrayList<>();
+        List<String> decodeNotes = new ArrayList<>();
         long weightBytes;
         ModelConfig config;
         double fmaPeak;
@@ -85,27 +88,33 @@ public final class CpuBenchmark {
                 log.println("decode " + plan.decodeTokens() + " tokens at context " + context + " in bursts of " + DECODE_BURST
                         + ", memory bandwidth measured between bursts ...");
                 KvCache cache = prefilled(t, context);
-                // this VM's memory speed drifts within seconds: each burst is held to the better of the measurements around it
+                // this VM's memory speed drifts within seconds: each burst is held to the measurements around it
                 float[] logits = t.forward(new int[] {0}, cache, false);
                 double before = MachinePeaks.readBandwidth(pool, weightBytes);
-                double seconds = 0;
-                double rooflineSeconds = 0;
-                double bytes = 0;
-                for (int done = 0; done < plan.decodeTokens(); done += DECODE_BURST) {
-                    int burst = Math.min(DECODE_BURST, plan.decodeTokens() - done);
+                DecodeBursts bursts = new DecodeBursts();
+                for (int done = 0; bursts.tokens() < plan.decodeTokens() && done < MAX_DECODED * plan.decodeTokens(); ) {
+                    int burst = Math.min(DECODE_BURST, plan.decodeTokens() - bursts.tokens());
+                    // the probe's gigabytes of garbage slow the token after it (up to 1.8x here): that token is not timed
+                    logits = decode(t, cache, logits, 1);
                     long t0 = System.nanoTime();
                     logits = decode(t, cache, logits, burst);
-                    seconds += seconds(t0);
+                    double seconds = seconds(t0);
                     double after = MachinePeaks.readBandwidth(pool, weightBytes);
-                    double burstBytes = burst * (weightBytes + cacheBytes(config, context + done + burst / 2));
-                    rooflineSeconds += burstBytes / Math.max(before, after);
-                    bytes += burstBytes;
-                    bandwidthLow = Math.min(bandwidthLow, Math.min(before, after));
-                    bandwidthHigh = Math.max(bandwidthHigh, Math.max(before, after));
+                    bursts.add(burst, seconds, burst * (weightBytes + cacheBytes(config, context + done + 1 + burst / 2)), before, after);
+                    done += 1 + burst;
                     before = after;
                 }
-                rows.add(new Row("decode at " + context + " context", plan.decodeTokens() / seconds, bytes / seconds,
-                        bytes / rooflineSeconds, "bandwidth"));
+                if (bursts.tokens() == 0) {
+                    throw new IllegalStateException("memory bandwidth changed across every decode burst at context " + context
+                            + "; run the benchmark again");
+                }
+                String name = "decode at " + context + " context";
+                rows.add(new Row(name, bursts.tokensPerSecond(), bursts.achieved(), bursts.roofline(), "bandwidth"));
+                decodeNotes.add(String.format("%s: %d tokens in steady bursts (%d burst%s left out: bandwidth changed by more than"
+                        + " %.0f%% across %s); %s", name, bursts.tokens(), bursts.leftOut(), bursts.leftOut() == 1 ? "" : "s",
+                        100 * DecodeBursts.STEADY, bursts.leftOut() == 1 ? "it" : "them", bursts.bands()));
+                bandwidthLow = Math.min(bandwidthLow, bursts.lowestBandwidth());
+                bandwidthHigh = Math.max(bandwidthHigh, bursts.highestBandwidth());
             }
         }
         Optional<JlamaResult> jlama = Optional.empty();
@@ -116,9 +125,10 @@ public final class CpuBenchmark {
             peerNote = jlama.isPresent() ? "" : "not run (" + JlamaPeer.NOT_RUN_REASON + ")";
         }
         print(rows, jlama, peerNote, weightBytes, config);
-        out.printf("FMA peak %.1f GFLOP/s; read bandwidth %.1f to %.1f GB/s over the decode rows (each burst of %d tokens is held"
-                + " to the better of the measurements just before and after it)%n", fmaPeak / 1e9, bandwidthLow / 1e9, bandwidthHigh / 1e9,
-                DECODE_BURST);
+        out.printf("FMA peak %.1f GFLOP/s; read bandwidth %.1f to %.1f GB/s over the counted decode bursts (each burst of up to %d"
+                + " tokens is held to the better of the measurements just before and after it)%n", fmaPeak / 1e9, bandwidthLow / 1e9,
+                bandwidthHigh / 1e9, DECODE_BURST);
+        decodeNotes.forEach(out::println);
     }
 
     private Model loadTimed(Path dir) {

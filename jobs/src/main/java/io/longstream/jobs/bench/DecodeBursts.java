@@ -1,0 +1,98 @@
+package io.longstream.jobs.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Decode bursts, each held to the read bandwidth measured just before and just after it. A burst whose two
+ * measurements differ by more than {@link #STEADY} ran while this machine's memory speed changed, so no
+ * roofline is known for it: it is left out and counted as such. The rest give the row's figures, and, where
+ * the machine ran at clearly different speeds, the figure within each.
+ */
+final class DecodeBursts {
+    /** Largest relative difference between the measurements around a burst for it to count. */
+    static final double STEADY = 0.10;
+    /** Bursts whose bandwidths span more than this ratio are reported in two speed bands. */
+    private static final double BANDS = 1.3;
+
+    private record Burst(int tokens, double seconds, double bytes, double bandwidth) {
+        double rooflineSeconds() {
+            return bytes / bandwidth;
+        }
+    }
+
+    private final List<Burst> kept = new ArrayList<>();
+    private int leftOut;
+
+    /** Adds a burst of {@code tokens} tokens that read {@code bytes} in {@code seconds}; returns whether it counts. */
+    boolean add(int tokens, double seconds, double bytes, double before, double after) {
+        double high = Math.max(before, after);
+        if (high - Math.min(before, after) > STEADY * high) {
+            leftOut++;
+            return false;
+        }
+        kept.add(new Burst(tokens, seconds, bytes, high));
+        return true;
+    }
+
+    int tokens() {
+        return kept.stream().mapToInt(Burst::tokens).sum();
+    }
+
+    int leftOut() {
+        return leftOut;
+    }
+
+    double tokensPerSecond() {
+        return tokens() / seconds(kept);
+    }
+
+    /** Bytes per second read by the counted bursts. */
+    double achieved() {
+        return bytes(kept) / seconds(kept);
+    }
+
+    /** The bandwidth the counted bursts are held to: their bytes over the time the roofline allows them. */
+    double roofline() {
+        return bytes(kept) / kept.stream().mapToDouble(Burst::rooflineSeconds).sum();
+    }
+
+    double lowestBandwidth() {
+        return kept.stream().mapToDouble(Burst::bandwidth).min().orElse(Double.NaN);
+    }
+
+    double highestBandwidth() {
+        return kept.stream().mapToDouble(Burst::bandwidth).max().orElse(Double.NaN);
+    }
+
+    /** "x% of bandwidth at a–b GB/s" for each speed band (one band when the speeds are close), or "" with no bursts. */
+    String bands() {
+        if (kept.isEmpty()) {
+            return "";
+        }
+        double low = lowestBandwidth();
+        double high = highestBandwidth();
+        if (high <= BANDS * low) {
+            return band(kept);
+        }
+        double split = Math.sqrt(low * high);
+        List<Burst> slow = kept.stream().filter(b -> b.bandwidth() < split).toList();
+        List<Burst> fast = kept.stream().filter(b -> b.bandwidth() >= split).toList();
+        return band(slow) + ", " + band(fast);
+    }
+
+    private static String band(List<Burst> bursts) {
+        double ratio = bursts.stream().mapToDouble(Burst::rooflineSeconds).sum() / seconds(bursts);
+        return String.format("%.1f%% of bandwidth in %d burst%s at %.1f-%.1f GB/s", 100 * ratio, bursts.size(), bursts.size() == 1 ? "" : "s",
+                bursts.stream().mapToDouble(Burst::bandwidth).min().orElseThrow() / 1e9,
+                bursts.stream().mapToDouble(Burst::bandwidth).max().orElseThrow() / 1e9);
+    }
+
+    private static double seconds(List<Burst> bursts) {
+        return bursts.stream().mapToDouble(Burst::seconds).sum();
+    }
+
+    private static double bytes(List<Burst> bursts) {
+        return bursts.stream().mapToDouble(Burst::bytes).sum();
+    }
+}
