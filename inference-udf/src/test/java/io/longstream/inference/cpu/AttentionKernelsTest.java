@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.longstream.state.cache.CacheDtype;
+import io.longstream.state.cache.HeadCache;
 import io.longstream.state.cache.KvCache;
+import io.longstream.state.cache.RopeMode;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -27,16 +30,7 @@ class AttentionKernelsTest {
             for (int p : new int[] {0, Lanes.L - 1, 2 * Lanes.L, ENTRIES - 1}) {
                 float[] out = new float[heads * HEAD_DIM];
                 s.attention.run(s.cache, 0, s.views, s.query(p), new int[] {p}, 1, out, pool, null);
-                double[] expected = s.reference(p);
-                double worst = 0;
-                double scale = 0;
-                for (int i = 0; i < out.length; i++) {
-                    worst = Math.max(worst, Math.abs(out[i] - expected[i]));
-                    scale = Math.max(scale, Math.abs(expected[i]));
-                }
-                // the view rounds rotated bf16 keys to bf16 once more (observed: below 7e-4); a misplaced key dimension costs 5e-2
-                double tolerance = dtype == CacheDtype.BF16 ? 2e-3 : 1e-5;
-                assertTrue(worst <= tolerance * scale, "position " + p + ": max error " + worst + " of " + scale);
+                assertClose(s.reference(p), out, dtype, p);
             }
         }
     }
@@ -59,14 +53,58 @@ class AttentionKernelsTest {
             for (int p = 0; p < ENTRIES; p++) {
                 float[] alone = new float[width];
                 s.attention.run(s.cache, 0, s.views, s.query(p), new int[] {p}, 1, alone, pool, null);
-                float[] fromChunk = new float[width];
-                System.arraycopy(chunk, p * width, fromChunk, 0, width);
-                assertArrayEquals(alone, fromChunk, "token at position " + p);
+                assertArrayEquals(alone, Arrays.copyOfRange(chunk, p * width, (p + 1) * width), "token at position " + p);
             }
         }
         if (dtype == CacheDtype.BF16) {
             assertNotNull(s.views[0].packedKeys(), "a bf16 head of " + HEAD_DIM + " is viewed packed");
         }
+    }
+
+    /**
+     * With entries evicted (free slots inside the range) and keys rotated by rank, the packed and float views still
+     * give double-precision attention, and a chunk still gives each token its own bits.
+     */
+    @ParameterizedTest(name = "rope {0}, cache {1}")
+    @CsvSource({"RANK, BF16", "ORIGINAL, BF16", "RANK, F32"})
+    void evictedSlotsAndRankPositionsKeepAttentionExact(RopeMode mode, CacheDtype dtype) {
+        Setup s = new Setup(8, 2, 0, dtype);
+        for (int h = 0; h < 2; h++) {
+            for (int slot = 1 + h; slot < ENTRIES - 1; slot += 3) {
+                s.cache.head(0, h).evict(slot);
+            }
+        }
+        s.cache.setRopeMode(mode);
+        int width = 8 * HEAD_DIM;
+        // positions both heads still hold: p ≡ 0 (mod 3), and the last
+        int[] kept = java.util.stream.IntStream.range(0, ENTRIES).filter(p -> p % 3 == 0 || p == ENTRIES - 1).toArray();
+        float[] queries = new float[kept.length * width];
+        for (int i = 0; i < kept.length; i++) {
+            System.arraycopy(s.query(kept[i]), 0, queries, i * width, width);
+        }
+        try (WorkerPool pool = new WorkerPool(2)) {
+            float[] chunk = new float[kept.length * width];
+            s.attention.run(s.cache, 0, s.views, queries, kept, kept.length, chunk, pool, null);
+            for (int i = 0; i < kept.length; i++) {
+                int p = kept[i];
+                float[] alone = new float[width];
+                s.attention.run(s.cache, 0, s.views, s.query(p), new int[] {p}, 1, alone, pool, null);
+                assertArrayEquals(alone, Arrays.copyOfRange(chunk, i * width, (i + 1) * width), "token at position " + p);
+                assertClose(s.reference(p), alone, dtype, p);
+            }
+        }
+    }
+
+    private static void assertClose(double[] expected, float[] actual, CacheDtype dtype, int position) {
+        double worst = 0;
+        double scale = 0;
+        for (int i = 0; i < actual.length; i++) {
+            worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
+            scale = Math.max(scale, Math.abs(expected[i]));
+        }
+        // the view rounds rotated bf16 keys to bf16 once more (observed: below 7e-4); a misplaced key dimension costs 5e-2
+        double tolerance = dtype == CacheDtype.BF16 ? 2e-3 : 1e-5;
+        assertTrue(worst <= tolerance * scale, "position " + position + ": max error " + worst + " of " + scale);
     }
 
     /** One layer of random keys and values at positions 0..ENTRIES-1, its views, and random queries. */
@@ -106,38 +144,55 @@ class AttentionKernelsTest {
             return queries[p];
         }
 
-        /** out[h] = Σ_j softmax_j(rot(q_h, p)·rot(k_j, j) / √d)·v_j over the visible j, in double. */
+        /**
+         * out[h] = Σ_j softmax_j(rot(q_h)·rot(k_j) / √d)·v_j over the held, visible j, in double; RoPE by position, or
+         * by rank among the KV head's held positions in RANK mode.
+         */
         double[] reference(int p) {
             double[] out = new double[heads * HEAD_DIM];
             float[] key = new float[HEAD_DIM];
             float[] value = new float[HEAD_DIM];
             for (int h = 0; h < heads; h++) {
-                int kvh = h / (heads / kvHeads);
-                double[] q = rotate(queries[p], h * HEAD_DIM, p);
+                HeadCache head = cache.head(0, h / (heads / kvHeads));
+                int[] held = java.util.stream.IntStream.range(0, head.slots()).map(head::position).filter(x -> x != HeadCache.FREE)
+                        .sorted().toArray();
+                double[] q = rotate(queries[p], h * HEAD_DIM, ropeIndex(held, p));
                 int first = window > 0 ? Math.max(0, p - window + 1) : 0;
-                double[] scores = new double[p + 1];
+                double[] scores = new double[head.slots()];
                 double max = Double.NEGATIVE_INFINITY;
-                for (int j = first; j <= p; j++) {
-                    cache.head(0, kvh).readKeys(j, 1, key, 0);
-                    double[] k = rotate(key, 0, j);
-                    for (int d = 0; d < HEAD_DIM; d++) {
-                        scores[j] += q[d] * k[d] / Math.sqrt(HEAD_DIM);
+                for (int slot = 0; slot < head.slots(); slot++) {
+                    int position = head.position(slot);
+                    if (position == HeadCache.FREE || position < first || position > p) {
+                        continue;
                     }
-                    max = Math.max(max, scores[j]);
+                    head.readKeys(slot, 1, key, 0);
+                    double[] k = rotate(key, 0, ropeIndex(held, position));
+                    for (int d = 0; d < HEAD_DIM; d++) {
+                        scores[slot] += q[d] * k[d] / Math.sqrt(HEAD_DIM);
+                    }
+                    max = Math.max(max, scores[slot]);
                 }
                 double sum = 0;
-                for (int j = first; j <= p; j++) {
-                    scores[j] = Math.exp(scores[j] - max);
-                    sum += scores[j];
+                for (int slot = 0; slot < head.slots(); slot++) {
+                    int position = head.position(slot);
+                    boolean visible = position != HeadCache.FREE && position >= first && position <= p;
+                    scores[slot] = visible ? Math.exp(scores[slot] - max) : 0;
+                    sum += scores[slot];
                 }
-                for (int j = first; j <= p; j++) {
-                    cache.head(0, kvh).readValues(j, 1, value, 0);
-                    for (int d = 0; d < HEAD_DIM; d++) {
-                        out[h * HEAD_DIM + d] += scores[j] / sum * value[d];
+                for (int slot = 0; slot < head.slots(); slot++) {
+                    if (scores[slot] > 0) {
+                        head.readValues(slot, 1, value, 0);
+                        for (int d = 0; d < HEAD_DIM; d++) {
+                            out[h * HEAD_DIM + d] += scores[slot] / sum * value[d];
+                        }
                     }
                 }
             }
             return out;
+        }
+
+        private int ropeIndex(int[] held, int position) {
+            return cache.ropeMode() == RopeMode.RANK ? Arrays.binarySearch(held, position) : position;
         }
 
         private double[] rotate(float[] x, int off, int position) {
