@@ -3,7 +3,6 @@ package io.longstream.operators;
 import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.policy.CachePolicies;
 import io.longstream.state.policy.CachePolicy;
-import io.longstream.state.policy.episodes.EpisodeSettings;
 import java.io.Serializable;
 import java.nio.file.Paths;
 
@@ -64,15 +63,10 @@ public final class SessionConfig implements Serializable {
         return CachePolicies.parse(spec, budget, layers, chunk);
     }
 
-    /** The settings of an epicache {@code spec}, the job's budget per episode unless the spec sets one. */
-    public EpisodeSettings episodeSettings(String spec) {
-        return CachePolicies.episodeSettings(spec, budget, chunk);
-    }
-
     /** Checks {@code spec} as the session operator will read it, so a bad policy fails when the job is built. */
     public void checkPolicy(String spec, int layers) {
         if (CachePolicies.episodic(spec)) {
-            episodeSettings(spec);
+            CachePolicies.episodeSettings(spec, budget, chunk);
         } else {
             policy(spec, layers);
         }

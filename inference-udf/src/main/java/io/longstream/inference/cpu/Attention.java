@@ -67,7 +67,7 @@ final class Attention {
 
     /**
      * q: [n][heads·headDim] before RoPE; positions: [n]; out: [n][heads·headDim].
-     * views: the float views of this layer's KV heads.
+     * views: the attention views of this layer's KV heads.
      */
     void run(KvCache cache, int layer, HeadView[] views, float[] q, int[] positions, int n, float[] out, WorkerPool pool,
              AttentionObserver observer) {

@@ -37,6 +37,8 @@ public final class EpisodicSession implements SessionMemory {
     private final Segmenter segmenter;
     private final List<KvCache> caches = new ArrayList<>();
     private final List<int[]> patchedPrompts = new ArrayList<>();
+    /** The patched prompts' instruction, at most half of Pcap (see {@link #patchedPrompt}). */
+    private final int[] instruction;
 
     /**
      * A fresh session: one episode with an empty cache until E segments exist.
@@ -63,6 +65,9 @@ public final class EpisodicSession implements SessionMemory {
         this.episodes = episodes;
         this.segmenter = segmenter;
         this.caches.addAll(caches);
+        int[] fullInstruction = tokens.query(null, INSTRUCTION);
+        this.instruction = Arrays.copyOfRange(fullInstruction, Math.max(0, fullInstruction.length - settings.budget().promptCap() / 2),
+                fullInstruction.length);
         refreshPatchedPrompts();
     }
 
@@ -240,8 +245,6 @@ public final class EpisodicSession implements SessionMemory {
      * tells one episode's scores from another's, so a small Pcap must not go to the instruction alone.
      */
     private int[] patchedPrompt(List<String> medoids, int[] ranks) {
-        int[] fullInstruction = tokens.query(null, INSTRUCTION);
-        int[] instruction = Arrays.copyOfRange(fullInstruction, Math.max(0, fullInstruction.length - settings.budget().promptCap() / 2), fullInstruction.length);
         List<int[]> rendered = new ArrayList<>();
         for (String medoid : medoids) {
             rendered.add(tokens.document(medoid + "\n"));

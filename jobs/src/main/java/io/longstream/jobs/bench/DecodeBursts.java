@@ -58,11 +58,11 @@ final class DecodeBursts {
     }
 
     double lowestBandwidth() {
-        return kept.stream().mapToDouble(Burst::bandwidth).min().orElse(Double.NaN);
+        return lowest(kept);
     }
 
     double highestBandwidth() {
-        return kept.stream().mapToDouble(Burst::bandwidth).max().orElse(Double.NaN);
+        return highest(kept);
     }
 
     /** "x% of bandwidth at a–b GB/s" for each speed band (one band when the speeds are close), or "" with no bursts. */
@@ -84,8 +84,15 @@ final class DecodeBursts {
     private static String band(List<Burst> bursts) {
         double ratio = bursts.stream().mapToDouble(Burst::rooflineSeconds).sum() / seconds(bursts);
         return String.format("%.1f%% of bandwidth in %d burst%s at %.1f-%.1f GB/s", 100 * ratio, bursts.size(), bursts.size() == 1 ? "" : "s",
-                bursts.stream().mapToDouble(Burst::bandwidth).min().orElseThrow() / 1e9,
-                bursts.stream().mapToDouble(Burst::bandwidth).max().orElseThrow() / 1e9);
+                lowest(bursts) / 1e9, highest(bursts) / 1e9);
+    }
+
+    private static double lowest(List<Burst> bursts) {
+        return bursts.stream().mapToDouble(Burst::bandwidth).min().orElse(Double.NaN);
+    }
+
+    private static double highest(List<Burst> bursts) {
+        return bursts.stream().mapToDouble(Burst::bandwidth).max().orElse(Double.NaN);
     }
 
     private static double seconds(List<Burst> bursts) {

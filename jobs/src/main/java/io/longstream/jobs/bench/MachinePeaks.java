@@ -24,8 +24,8 @@ public final class MachinePeaks {
      * Best of several passes in which every thread sums its own share of the footprint as ints (the
      * way the bf16 kernels read weights), in 1, 2 and 4 concurrent streams: no one access pattern is
      * fastest on every machine. The footprint is allocated afresh each time: a buffer kept between
-     * probes reads up to 3x slower on this VM (its pages go cold while the model runs), under-stating
-     * the roofline.
+     * probes read 3-7% below a fresh one in this VM's fast band (the two change speed together), and
+     * once as low as 18 GB/s, either of which would under-state the roofline.
      */
     public static double readBandwidth(WorkerPool pool, long footprintBytes) {
         int threads = pool.threads();
