@@ -9,12 +9,16 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * A bf16 matrix, two panels per int: the low half of {@code data[(pair * cols + k) * L + lane]} is
- * W[pair·2L + lane][k], the high half W[pair·2L + L + lane][k]. A bf16 is the top half of a float, so
- * one shift or one mask turns an int vector into two float vectors, without a cross-lane convert.
+ * A bf16 matrix, two panels per int, and the four int pairs of two groups interleaved per column: the low half
+ * of {@code data[((quad * cols + k) * 4 + j) * L + lane]} is W[(4·quad + j)·2L + lane][k], the high half
+ * W[(4·quad + j)·2L + L + lane][k]. A bf16 is the top half of a float, so one shift or one mask turns an int
+ * vector into two float vectors, without a cross-lane convert. A decode step reads a quad (two groups) as one
+ * run of memory, and consecutive quads continue it, so a thread taking quads in order reads one stream.
  */
 public final class Bf16Matrix extends PackedMatrix {
     private static final int HIGH_HALF = 0xFFFF0000;
+    /** Int pairs of panels per quad (two groups), interleaved per column. */
+    private static final int PAIRS = 4;
 
     private final int[] data;
 
@@ -26,10 +30,10 @@ public final class Bf16Matrix extends PackedMatrix {
 
     public Bf16Matrix(int rows, int cols, RowSource source) {
         super(rows, cols);
-        int pairs = paddedRows() / (2 * L);
-        data = new int[Math.multiplyExact(pairs, Math.multiplyExact(cols, L))];
+        int quads = (groups + 1) / 2;
+        data = new int[Math.multiplyExact(quads, Math.multiplyExact(cols, PAIRS * L))];
         short[] block = new short[2 * L * cols];
-        for (int pair = 0; pair < pairs; pair++) {
+        for (int pair = 0; pair < quads * PAIRS; pair++) {
             int r0 = pair * 2 * L;
             int count = Math.max(0, Math.min(2 * L, rows - r0));
             if (count == 0) {
@@ -37,15 +41,20 @@ public final class Bf16Matrix extends PackedMatrix {
             }
             java.util.Arrays.fill(block, (short) 0);
             source.read(r0, count, block);
-            int base = pair * cols * L;
+            int base = pairBase(pair);
             for (int lane = 0; lane < L; lane++) {
                 int lo = lane * cols;
                 int hi = (L + lane) * cols;
                 for (int k = 0; k < cols; k++) {
-                    data[base + k * L + lane] = (block[hi + k] << 16) | (block[lo + k] & 0xFFFF);
+                    data[base + k * PAIRS * L + lane] = (block[hi + k] << 16) | (block[lo + k] & 0xFFFF);
                 }
             }
         }
+    }
+
+    /** Index of column 0, lane 0 of a pair; a column's next entry is {@code PAIRS * L} further. */
+    private int pairBase(int pair) {
+        return (pair / PAIRS) * cols * PAIRS * L + (pair % PAIRS) * L;
     }
 
     @Override
@@ -55,24 +64,23 @@ public final class Bf16Matrix extends PackedMatrix {
 
     @Override
     public void row(int r, float[] dst, int offset) {
-        int base = (r / (2 * L)) * cols * L + r % L;
+        int base = pairBase(r / (2 * L)) + r % L;
         boolean high = (r / L) % 2 == 1;
         for (int k = 0; k < cols; k++) {
-            int v = data[base + k * L];
+            int v = data[base + k * PAIRS * L];
             dst[offset + k] = Float.intBitsToFloat(high ? v & HIGH_HALF : v << 16);
         }
     }
 
     @Override
     protected void accumulate(int g, int k0, int k1, float[] x, int n, float[] acc, float[] tile) {
-        int p0 = 2 * g * cols * L;
-        int ps = cols * L;
+        int p0 = pairBase(2 * g);
         int t = 0;
         for (; t + 4 <= n; t += 4) {
-            tokens4(p0, ps, k0, k1, x, t * cols, cols, acc, t * GROUP);
+            tokens4(p0, k0, k1, x, t * cols, cols, acc, t * GROUP);
         }
         for (; t < n; t++) {
-            tokens1(p0, ps, k0, k1, x, t * cols, acc, t * GROUP);
+            tokens1(p0, k0, k1, x, t * cols, acc, t * GROUP);
         }
     }
 
@@ -84,18 +92,17 @@ public final class Bf16Matrix extends PackedMatrix {
     @Override
     protected void accumulateTwoGroups(int g, int k0, int k1, float[] x, float[] acc, float[] tile) {
         final int[] w = data;
-        int p0 = 2 * g * cols * L;
-        int ps = cols * L;
+        int p0 = pairBase(2 * g);
         FloatVector a0 = FloatVector.fromArray(F, acc, 0), a1 = FloatVector.fromArray(F, acc, L);
         FloatVector a2 = FloatVector.fromArray(F, acc, 2 * L), a3 = FloatVector.fromArray(F, acc, 3 * L);
         FloatVector a4 = FloatVector.fromArray(F, acc, 4 * L), a5 = FloatVector.fromArray(F, acc, 5 * L);
         FloatVector a6 = FloatVector.fromArray(F, acc, 6 * L), a7 = FloatVector.fromArray(F, acc, 7 * L);
         for (int k = k0; k < k1; k++) {
-            int wk = p0 + k * L;
+            int wk = p0 + k * PAIRS * L;
             IntVector pa = IntVector.fromArray(I, w, wk);
-            IntVector pb = IntVector.fromArray(I, w, wk + ps);
-            IntVector pc = IntVector.fromArray(I, w, wk + 2 * ps);
-            IntVector pd = IntVector.fromArray(I, w, wk + 3 * ps);
+            IntVector pb = IntVector.fromArray(I, w, wk + L);
+            IntVector pc = IntVector.fromArray(I, w, wk + 2 * L);
+            IntVector pd = IntVector.fromArray(I, w, wk + 3 * L);
             FloatVector xv = FloatVector.broadcast(F, x[k]);
             a0 = low(pa).fma(xv, a0);
             a1 = high(pa).fma(xv, a1);
@@ -119,7 +126,7 @@ public final class Bf16Matrix extends PackedMatrix {
     }
 
     // acc[t][p] = fma(W_p[k], x_t[k], acc[t][p]) for k in [k0, k1): 4 panels (2 int pairs) x 4 tokens
-    private void tokens4(int p0, int ps, int k0, int k1, float[] x, int x0, int xs, float[] acc, int a) {
+    private void tokens4(int p0, int k0, int k1, float[] x, int x0, int xs, float[] acc, int a) {
         final int[] w = data;
         FloatVector a00 = FloatVector.fromArray(F, acc, a), a01 = FloatVector.fromArray(F, acc, a + L);
         FloatVector a02 = FloatVector.fromArray(F, acc, a + 2 * L), a03 = FloatVector.fromArray(F, acc, a + 3 * L);
@@ -130,9 +137,9 @@ public final class Bf16Matrix extends PackedMatrix {
         FloatVector a30 = FloatVector.fromArray(F, acc, a + 3 * GROUP), a31 = FloatVector.fromArray(F, acc, a + 3 * GROUP + L);
         FloatVector a32 = FloatVector.fromArray(F, acc, a + 3 * GROUP + 2 * L), a33 = FloatVector.fromArray(F, acc, a + 3 * GROUP + 3 * L);
         for (int k = k0; k < k1; k++) {
-            int wk = p0 + k * L;
+            int wk = p0 + k * PAIRS * L;
             IntVector pa = IntVector.fromArray(I, w, wk);
-            IntVector pb = IntVector.fromArray(I, w, wk + ps);
+            IntVector pb = IntVector.fromArray(I, w, wk + L);
             FloatVector w0 = low(pa), w1 = high(pa), w2 = low(pb), w3 = high(pb);
             FloatVector x0v = FloatVector.broadcast(F, x[x0 + k]);
             a00 = w0.fma(x0v, a00); a01 = w1.fma(x0v, a01); a02 = w2.fma(x0v, a02); a03 = w3.fma(x0v, a03);
@@ -152,14 +159,14 @@ public final class Bf16Matrix extends PackedMatrix {
         a32.intoArray(acc, a + 3 * GROUP + 2 * L); a33.intoArray(acc, a + 3 * GROUP + 3 * L);
     }
 
-    private void tokens1(int p0, int ps, int k0, int k1, float[] x, int x0, float[] acc, int a) {
+    private void tokens1(int p0, int k0, int k1, float[] x, int x0, float[] acc, int a) {
         final int[] w = data;
         FloatVector a0 = FloatVector.fromArray(F, acc, a), a1 = FloatVector.fromArray(F, acc, a + L);
         FloatVector a2 = FloatVector.fromArray(F, acc, a + 2 * L), a3 = FloatVector.fromArray(F, acc, a + 3 * L);
         for (int k = k0; k < k1; k++) {
-            int wk = p0 + k * L;
+            int wk = p0 + k * PAIRS * L;
             IntVector pa = IntVector.fromArray(I, w, wk);
-            IntVector pb = IntVector.fromArray(I, w, wk + ps);
+            IntVector pb = IntVector.fromArray(I, w, wk + L);
             FloatVector xv = FloatVector.broadcast(F, x[x0 + k]);
             a0 = low(pa).fma(xv, a0);
             a1 = high(pa).fma(xv, a1);

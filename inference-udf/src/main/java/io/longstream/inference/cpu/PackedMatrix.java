@@ -51,8 +51,8 @@ public abstract class PackedMatrix {
     protected abstract void accumulate(int g, int k0, int k1, float[] x, int n, float[] acc, float[] tile);
 
     /**
-     * The single-token case of {@link #accumulate} for groups g and g + 1 at once (acc: [2][GROUP]),
-     * for subclasses that fuse the two to keep more weight streams in flight; see {@link #fusesTwoGroups}.
+     * The single-token case of {@link #accumulate} for groups g and g + 1 at once, g even (acc: [2][GROUP]), for
+     * subclasses that store the two as one run of memory; see {@link #fusesTwoGroups}.
      */
     protected void accumulateTwoGroups(int g, int k0, int k1, float[] x, float[] acc, float[] tile) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " does not fuse two groups");
@@ -109,7 +109,7 @@ public abstract class PackedMatrix {
         float[] tile = newTile();
         int g = g0;
         if (n == 1 && fusesTwoGroups()) {
-            // decode: two groups at a time, so more weight streams are in flight
+            // decode: two groups at a time, one run of memory
             for (; g + 1 < g1; g += 2) {
                 Arrays.fill(acc, 0f);
                 for (int k0 = 0; k0 < cols; k0 += K_BLOCK) {

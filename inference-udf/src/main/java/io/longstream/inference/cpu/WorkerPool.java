@@ -2,13 +2,15 @@ package io.longstream.inference.cpu;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * Runs a loop over {@code [0, n)} split into contiguous ranges: one per thread ({@link #forRange}), or
- * more pieces than threads, each taken by whichever thread is free ({@link #forPieces}). Kernels give
- * every output element to exactly one range and reduce inside it, so results do not depend on the split.
+ * more pieces than threads, shared out so a free thread takes over pieces of a busy one ({@link #forPieces}).
+ * Kernels give every output element to exactly one range and reduce inside it, so results do not depend on
+ * the split.
  *
  * <p>A decode step hands out about a hundred small loops, so threads spin for the next one (or for the
  * others to finish) before parking: waking a parked thread costs tens of microseconds each time. The
@@ -23,13 +25,19 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     private static final int SPINS = 200_000;
+    /** Longs per cache line: the spacing of the threads' share slots. */
+    private static final int SHARE_STRIDE = 8;
 
     private final int threads;
     private final Thread[] workers;
     private final AtomicLong generation = new AtomicLong();
     private final AtomicInteger remaining = new AtomicInteger();
-    /** The next piece to take when pieces are shared; unused for one range per thread. */
-    private final AtomicInteger nextPiece = new AtomicInteger();
+    /**
+     * Per thread, the pieces of its share not taken yet, {@code [front, back)} packed as {@code front << 32 | back}:
+     * its owner takes them from the front, a thread done with its own share from the back. Unused for one range per
+     * thread. Slots are a cache line apart, so owners do not contend.
+     */
+    private final AtomicLongArray shares;
     private volatile RangeTask task;
     private volatile int n;
     private volatile int parts;
@@ -45,6 +53,7 @@ public final class WorkerPool implements AutoCloseable {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
         this.threads = threads;
+        this.shares = new AtomicLongArray(threads * SHARE_STRIDE);
         this.workers = new Thread[threads - 1];
         for (int i = 0; i < workers.length; i++) {
             int part = i + 1;
@@ -64,8 +73,11 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     /**
-     * {@code [0, n)} cut into {@code pieces} contiguous pieces that the threads take in turn until none is left, so
-     * a thread the machine slows down takes fewer and the others do not wait for it at the end.
+     * {@code [0, n)} cut into {@code pieces} contiguous pieces. Each thread owns a contiguous share of them and
+     * takes it front to back, so it reads one long run of memory that the prefetchers follow across pieces
+     * (pieces dealt out in turn, every thread hopping between short runs, streamed 5-8% slower on a 2-core Zen 4
+     * VM in its faster memory phase); a thread done with its share takes the others' remaining pieces from their
+     * far ends, so a thread the machine slows down takes fewer and the others do not wait for it at the end.
      */
     public void forPieces(int n, int pieces, RangeTask task) {
         run(n, Math.min(n, pieces), true, task);
@@ -84,7 +96,11 @@ public final class WorkerPool implements AutoCloseable {
         this.parts = parts;
         this.pieces = pieces;
         this.shared = shared;
-        nextPiece.set(parts);
+        if (shared) {
+            for (int p = 0; p < parts; p++) {
+                shares.set(p * SHARE_STRIDE, share(pieces * p / parts, pieces * (p + 1) / parts));
+            }
+        }
         this.caller = Thread.currentThread();
         failure.set(null);
         remaining.set(parts - 1);
@@ -146,10 +162,61 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    /** Runs piece {@code first}, then, when pieces are shared, every piece no other thread has taken yet. */
-    private void runPieces(int first, RangeTask task, int n, int pieces, boolean shared) {
-        for (int i = first; i < pieces; i = shared ? nextPiece.getAndIncrement() : pieces) {
-            task.run((int) ((long) n * i / pieces), (int) ((long) n * (i + 1) / pieces));
+    /** Runs this part's range, or, when pieces are shared, its share and then what is left of the others'. */
+    private void runPieces(int part, RangeTask task, int n, int pieces, boolean shared) {
+        if (!shared) {
+            runPiece(part, task, n, pieces);
+            return;
+        }
+        int piece;
+        while ((piece = takeFront(part)) >= 0) {
+            runPiece(piece, task, n, pieces);
+        }
+        for (int other = 1; other < parts; other++) {
+            int owner = (part + other) % parts;
+            while ((piece = takeBack(owner)) >= 0) {
+                runPiece(piece, task, n, pieces);
+            }
+        }
+    }
+
+    private static void runPiece(int piece, RangeTask task, int n, int pieces) {
+        task.run((int) ((long) n * piece / pieces), (int) ((long) n * (piece + 1) / pieces));
+    }
+
+    private static long share(int front, int back) {
+        return (long) front << 32 | (back & 0xFFFFFFFFL);
+    }
+
+    /** The first untaken piece of owner's share, or -1 when none is left. */
+    private int takeFront(int owner) {
+        int slot = owner * SHARE_STRIDE;
+        while (true) {
+            long s = shares.get(slot);
+            int front = (int) (s >>> 32);
+            int back = (int) s;
+            if (front >= back) {
+                return -1;
+            }
+            if (shares.compareAndSet(slot, s, share(front + 1, back))) {
+                return front;
+            }
+        }
+    }
+
+    /** The last untaken piece of owner's share, or -1 when none is left. */
+    private int takeBack(int owner) {
+        int slot = owner * SHARE_STRIDE;
+        while (true) {
+            long s = shares.get(slot);
+            int front = (int) (s >>> 32);
+            int back = (int) s;
+            if (front >= back) {
+                return -1;
+            }
+            if (shares.compareAndSet(slot, s, share(front, back - 1))) {
+                return back - 1;
+            }
         }
     }
 
