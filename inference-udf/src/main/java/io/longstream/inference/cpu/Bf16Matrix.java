@@ -90,14 +90,11 @@ public final class Bf16Matrix extends PackedMatrix {
     }
 
     @Override
-    protected void accumulateTwoGroups(int g, int k0, int k1, float[] x, float[] acc, float[] tile) {
+    protected void accumulateTwoGroups(int g, float[] x, float[] acc) {
         final int[] w = data;
         int p0 = pairBase(2 * g);
-        FloatVector a0 = FloatVector.fromArray(F, acc, 0), a1 = FloatVector.fromArray(F, acc, L);
-        FloatVector a2 = FloatVector.fromArray(F, acc, 2 * L), a3 = FloatVector.fromArray(F, acc, 3 * L);
-        FloatVector a4 = FloatVector.fromArray(F, acc, 4 * L), a5 = FloatVector.fromArray(F, acc, 5 * L);
-        FloatVector a6 = FloatVector.fromArray(F, acc, 6 * L), a7 = FloatVector.fromArray(F, acc, 7 * L);
-        for (int k = k0; k < k1; k++) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        for (int k = 0; k < cols; k++) {
             int wk = p0 + k * PAIRS * L;
             IntVector pa = IntVector.fromArray(I, w, wk);
             IntVector pb = IntVector.fromArray(I, w, wk + L);
