@@ -14,8 +14,11 @@ import java.util.Arrays;
 public abstract class PackedMatrix {
     static final int PANELS = 4;
     static final int GROUP = PANELS * Lanes.L;
-    /** Columns per block, so a block's weights stay in L1 while the tokens stream past. */
-    static final int K_BLOCK = 128;
+    /**
+     * Columns per block, so a block's weights stay in the core's caches while the tokens stream past. 256 (32 KB of a
+     * bf16 group) prefilled 3% faster than 128 on a 2-core Zen 4 VM, and 512 no faster than 256.
+     */
+    static final int K_BLOCK = 256;
 
     protected final int rows;
     protected final int cols;
