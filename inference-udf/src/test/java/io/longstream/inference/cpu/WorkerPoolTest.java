@@ -4,8 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -28,6 +32,32 @@ class WorkerPoolTest {
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void eachThreadTakesItsShareFrontToBackThenTheOthersFromTheirFarEnd() {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            int pieces = 10;
+            Thread caller = Thread.currentThread();
+            List<Integer> callerPieces = new ArrayList<>();
+            List<Integer> workerPieces = new ArrayList<>();
+            AtomicInteger workerDone = new AtomicInteger();
+            pool.forPieces(pieces, pieces, (from, to) -> {
+                if (Thread.currentThread() == caller) {
+                    callerPieces.add(from);
+                    // hold the caller on its first piece until the worker has taken every other one
+                    long deadline = System.nanoTime() + 10_000_000_000L;
+                    while (workerDone.get() < pieces - 1 && System.nanoTime() < deadline) {
+                        Thread.onSpinWait();
+                    }
+                } else {
+                    workerPieces.add(from);
+                    workerDone.incrementAndGet();
+                }
+            });
+            assertEquals(List.of(0), callerPieces);
+            assertEquals(List.of(5, 6, 7, 8, 9, 4, 3, 2, 1), workerPieces, "its own share in order, then the caller's from the end");
         }
     }
 
