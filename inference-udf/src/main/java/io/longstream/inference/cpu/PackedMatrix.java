@@ -93,8 +93,8 @@ public abstract class PackedMatrix {
             unit[i] = n == 1 && m.fusesTwoGroups() ? 2 : 1;
             firstUnit[i + 1] = firstUnit[i] + (m.groups + unit[i] - 1) / unit[i];
         }
-        // every unit is a piece: a loop ends at most one unit (0.5 MB of a bf16 2048-wide pair) after its first thread is
-        // done, while the other streams alone at a fraction of the bandwidth
+        // every unit is a piece: a loop ends at most one unit (a bf16 quad: 0.5 MB at 2048 columns, 2 MB at 8192) after its
+        // first thread is done, while the other streams alone at a fraction of the bandwidth
         pool.forPieces(firstUnit[ms.length], firstUnit[ms.length], (u0, u1) -> {
             for (int i = 0; i < ms.length; i++) {
                 int from = Math.max(u0, firstUnit[i]);
