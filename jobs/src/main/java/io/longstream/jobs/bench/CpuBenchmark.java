@@ -90,7 +90,7 @@ public final class CpuBenchmark {
                 KvCache cache = prefilled(t, context);
                 // this VM's memory speed drifts within seconds: each burst is held to the measurements around it
                 float[] logits = t.forward(new int[] {0}, cache, false);
-                double before = MachinePeaks.readBandwidth(pool, weightBytes);
+                ReadProbe before = MachinePeaks.readBandwidth(pool, weightBytes);
                 DecodeBursts bursts = new DecodeBursts();
                 for (int done = 0; bursts.tokens() < plan.decodeTokens() && done < MAX_DECODED * plan.decodeTokens(); ) {
                     int burst = Math.min(DECODE_BURST, plan.decodeTokens() - bursts.tokens());
@@ -99,7 +99,7 @@ public final class CpuBenchmark {
                     long t0 = System.nanoTime();
                     logits = decode(t, cache, logits, burst);
                     double seconds = seconds(t0);
-                    double after = MachinePeaks.readBandwidth(pool, weightBytes);
+                    ReadProbe after = MachinePeaks.readBandwidth(pool, weightBytes);
                     bursts.add(burst, seconds, burst * (weightBytes + cacheBytes(config, context + done + 1 + burst / 2)), before, after);
                     done += 1 + burst;
                     before = after;
@@ -126,8 +126,8 @@ public final class CpuBenchmark {
         }
         print(rows, jlama, peerNote, weightBytes, config);
         out.printf("FMA peak %.1f GFLOP/s; read bandwidth %.1f to %.1f GB/s over the counted decode bursts (each burst of up to %d"
-                + " tokens is held to the better of the measurements just before and after it)%n", fmaPeak / 1e9, bandwidthLow / 1e9,
-                bandwidthHigh / 1e9, DECODE_BURST);
+                + " tokens is held to the median pass of the fastest read pattern in the measurements just before and after it;"
+                + " the best single pass is given too)%n", fmaPeak / 1e9, bandwidthLow / 1e9, bandwidthHigh / 1e9, DECODE_BURST);
         decodeNotes.forEach(out::println);
     }
 

@@ -4,10 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Decode bursts, each held to the read bandwidth measured just before and just after it. A burst whose two
- * measurements differ by more than {@link #STEADY} ran while this machine's memory speed changed, so no
- * roofline is known for it: it is left out and counted as such. The rest give the row's figures, and, where
- * the machine ran at clearly different speeds, the figure within each.
+ * Decode bursts, each held to the read bandwidth measured just before and just after it: the sustained rate of
+ * the fastest read pattern over both measurements' passes (see {@link ReadProbe}), and, as the stricter figure,
+ * their fastest single pass. A burst whose two measurements differ by more than {@link #STEADY} ran while this
+ * machine's memory speed changed, so no roofline is known for it: it is left out and counted as such. The rest
+ * give the row's figures, and, where the machine ran at clearly different speeds, the figure within each.
  */
 final class DecodeBursts {
     /** Largest relative difference between the measurements around a burst for it to count. */
@@ -15,9 +16,13 @@ final class DecodeBursts {
     /** Bursts whose bandwidths span more than this ratio are reported in two speed bands. */
     private static final double BANDS = 1.3;
 
-    private record Burst(int tokens, double seconds, double bytes, double bandwidth) {
+    private record Burst(int tokens, double seconds, double bytes, double bandwidth, double peak) {
         double rooflineSeconds() {
             return bytes / bandwidth;
+        }
+
+        double peakSeconds() {
+            return bytes / peak;
         }
     }
 
@@ -25,13 +30,14 @@ final class DecodeBursts {
     private int leftOut;
 
     /** Adds a burst of {@code tokens} tokens that read {@code bytes} in {@code seconds}; returns whether it counts. */
-    boolean add(int tokens, double seconds, double bytes, double before, double after) {
-        double high = Math.max(before, after);
-        if (high - Math.min(before, after) > STEADY * high) {
+    boolean add(int tokens, double seconds, double bytes, ReadProbe before, ReadProbe after) {
+        double high = Math.max(before.sustained(), after.sustained());
+        if (high - Math.min(before.sustained(), after.sustained()) > STEADY * high) {
             leftOut++;
             return false;
         }
-        kept.add(new Burst(tokens, seconds, bytes, high));
+        ReadProbe around = before.with(after);
+        kept.add(new Burst(tokens, seconds, bytes, around.sustained(), around.peak()));
         return true;
     }
 
@@ -57,6 +63,11 @@ final class DecodeBursts {
         return bytes(kept) / kept.stream().mapToDouble(Burst::rooflineSeconds).sum();
     }
 
+    /** The counted bursts' share of the fastest single read passes around them. */
+    double peakShare() {
+        return kept.stream().mapToDouble(Burst::peakSeconds).sum() / seconds(kept);
+    }
+
     double lowestBandwidth() {
         return lowest(kept);
     }
@@ -65,7 +76,10 @@ final class DecodeBursts {
         return highest(kept);
     }
 
-    /** "x% of bandwidth at a–b GB/s" for each speed band (one band when the speeds are close), or "" with no bursts. */
+    /**
+     * "x% of bandwidth (y% of the best pass) in n bursts at a-b GB/s" for each speed band (one band when the speeds
+     * are close), or "" with no bursts.
+     */
     String bands() {
         if (kept.isEmpty()) {
             return "";
@@ -83,8 +97,9 @@ final class DecodeBursts {
 
     private static String band(List<Burst> bursts) {
         double ratio = bursts.stream().mapToDouble(Burst::rooflineSeconds).sum() / seconds(bursts);
-        return String.format("%.1f%% of bandwidth in %d burst%s at %.1f-%.1f GB/s", 100 * ratio, bursts.size(), bursts.size() == 1 ? "" : "s",
-                lowest(bursts) / 1e9, highest(bursts) / 1e9);
+        double peakRatio = bursts.stream().mapToDouble(Burst::peakSeconds).sum() / seconds(bursts);
+        return String.format("%.1f%% of bandwidth (%.1f%% of the best pass) in %d burst%s at %.1f-%.1f GB/s", 100 * ratio, 100 * peakRatio,
+                bursts.size(), bursts.size() == 1 ? "" : "s", lowest(bursts) / 1e9, highest(bursts) / 1e9);
     }
 
     private static double lowest(List<Burst> bursts) {

@@ -16,18 +16,21 @@ public final class MachinePeaks {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     private static final int FMA_ITERATIONS = 50_000_000;
+    /** Read patterns (1, 2 and 4 streams per thread) and passes of each per bandwidth measurement. */
+    private static final int PATTERNS = 3;
+    private static final int PASSES = 3;
 
     private MachinePeaks() {
     }
 
     /**
-     * Best of several passes in which every thread sums its own share of the footprint as ints (the
-     * way the bf16 kernels read weights), in 1, 2 and 4 concurrent streams: no one access pattern is
-     * fastest on every machine. The footprint is allocated afresh each time: a buffer kept between
-     * probes read 3-7% below a fresh one in this VM's fast band (the two change speed together), and
-     * once as low as 18 GB/s, either of which would under-state the roofline.
+     * Passes in which every thread sums its own share of the footprint as ints (the way the bf16 kernels
+     * read weights), three in each of 1, 2 and 4 concurrent streams: no one access pattern is fastest on
+     * every machine. The footprint is allocated afresh each time: a buffer kept between probes read 3-7%
+     * below a fresh one in this VM's fast band (the two change speed together), and once as low as
+     * 18 GB/s, either of which would under-state the roofline.
      */
-    public static double readBandwidth(WorkerPool pool, long footprintBytes) {
+    public static ReadProbe readBandwidth(WorkerPool pool, long footprintBytes) {
         int threads = pool.threads();
         int intsPerThread = Math.toIntExact(Math.min(Integer.MAX_VALUE - 64, footprintBytes / Integer.BYTES / threads));
         int[][] arrays = new int[threads][intsPerThread];
@@ -35,9 +38,10 @@ public final class MachinePeaks {
             java.util.Arrays.fill(a, 1);
         }
         LongAdder sink = new LongAdder();
-        double best = 0;
-        for (int pass = 0; pass < 9; pass++) {
-            int streams = 1 << (pass % 3);
+        double[][] passes = new double[PATTERNS][PASSES];
+        for (int pass = 0; pass < PASSES * PATTERNS; pass++) {
+            int pattern = pass % PATTERNS;
+            int streams = 1 << pattern;
             long start = System.nanoTime();
             pool.forRange(threads, (t0, t1) -> {
                 for (int t = t0; t < t1; t++) {
@@ -45,7 +49,7 @@ public final class MachinePeaks {
                 }
             });
             double seconds = (System.nanoTime() - start) / 1e9;
-            best = Math.max(best, (double) threads * intsPerThread * Integer.BYTES / seconds);
+            passes[pattern][pass / PATTERNS] = (double) threads * intsPerThread * Integer.BYTES / seconds;
         }
         if (sink.sum() <= 0) {
             throw new IllegalStateException("bandwidth pass read nothing");
@@ -53,7 +57,7 @@ public final class MachinePeaks {
         java.util.Arrays.fill(arrays, null);
         // collect the footprint now, so the collector does not clear gigabytes while the next measured work runs
         System.gc();
-        return best;
+        return new ReadProbe(passes);
     }
 
     /** Sums a in {@code streams} equal parts read side by side, four vectors per step. */
