@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 
@@ -88,31 +89,14 @@ public final class CpuBenchmark {
                 log.println("decode " + plan.decodeTokens() + " tokens at context " + context + " in bursts of " + DECODE_BURST
                         + ", memory bandwidth measured between bursts ...");
                 KvCache cache = prefilled(t, context);
-                // this VM's memory speed drifts within seconds: each burst is held to the measurements around it
-                float[] logits = t.forward(new int[] {0}, cache, false);
-                ReadProbe before = MachinePeaks.readBandwidth(pool, weightBytes);
-                DecodeBursts bursts = new DecodeBursts();
-                for (int done = 0; bursts.tokens() < plan.decodeTokens() && done < MAX_DECODED * plan.decodeTokens(); ) {
-                    int burst = Math.min(DECODE_BURST, plan.decodeTokens() - bursts.tokens());
-                    // the probe's gigabytes of garbage slow the token after it (up to 1.8x here): that token is not timed
-                    logits = decode(t, cache, logits, 1);
-                    long t0 = System.nanoTime();
-                    logits = decode(t, cache, logits, burst);
-                    double seconds = seconds(t0);
-                    ReadProbe after = MachinePeaks.readBandwidth(pool, weightBytes);
-                    bursts.add(burst, seconds, burst * (weightBytes + cacheBytes(config, context + done + 1 + burst / 2)), before, after);
-                    done += 1 + burst;
-                    before = after;
-                }
+                DecodeBursts bursts = decodeBursts(pool, context, new GreedyDecoding(t, cache), weightBytes, config);
                 if (bursts.tokens() == 0) {
                     throw new IllegalStateException("memory bandwidth changed across every decode burst at context " + context
                             + "; run the benchmark again");
                 }
                 String name = "decode at " + context + " context";
                 rows.add(new Row(name, bursts.tokensPerSecond(), bursts.achieved(), bursts.roofline(), "bandwidth"));
-                decodeNotes.add(String.format("%s: %d tokens in steady bursts (%d burst%s left out: bandwidth changed by more than"
-                        + " %.0f%% across %s); %s", name, bursts.tokens(), bursts.leftOut(), bursts.leftOut() == 1 ? "" : "s",
-                        100 * DecodeBursts.STEADY, bursts.leftOut() == 1 ? "it" : "them", bursts.bands()));
+                decodeNotes.add(note(name, bursts));
                 bandwidthLow = Math.min(bandwidthLow, bursts.lowestBandwidth());
                 bandwidthHigh = Math.max(bandwidthHigh, bursts.highestBandwidth());
             }
@@ -120,15 +104,41 @@ public final class CpuBenchmark {
         Optional<JlamaResult> jlama = Optional.empty();
         String peerNote = "not run (--no-peer)";
         if (runPeer) {
-            log.println("running Jlama 0.8.4 on the same model folder ...");
-            jlama = new JlamaPeer().run(modelDir, plan);
+            log.println("running Jlama 0.8.4 on the same model folder, its decode in bursts held to the bandwidth around them ...");
+            try (WorkerPool pool = new WorkerPool(plan.threads())) {
+                ModelConfig c = config;
+                jlama = new JlamaPeer().run(modelDir, plan, (context, decoder) -> decodeBursts(pool, context, decoder, weightBytes, c));
+            }
             peerNote = jlama.isPresent() ? "" : "not run (" + JlamaPeer.NOT_RUN_REASON + ")";
+            for (Map.Entry<Integer, DecodeBursts> e : jlama.map(JlamaResult::decode).orElse(Map.of()).entrySet()) {
+                decodeNotes.add(note("Jlama decode at " + e.getKey() + " context", e.getValue()));
+                if (e.getValue().tokens() > 0) {
+                    bandwidthLow = Math.min(bandwidthLow, e.getValue().lowestBandwidth());
+                    bandwidthHigh = Math.max(bandwidthHigh, e.getValue().highestBandwidth());
+                }
+            }
         }
         print(rows, jlama, peerNote, weightBytes, config);
         out.printf("FMA peak %.1f GFLOP/s; read bandwidth %.1f to %.1f GB/s over the counted decode bursts (each burst of up to %d"
                 + " tokens is held to the median pass of the fastest read pattern in the measurements just before and after it;"
                 + " the best single pass is given too)%n", fmaPeak / 1e9, bandwidthLow / 1e9, bandwidthHigh / 1e9, DECODE_BURST);
+        if (jlama.isPresent()) {
+            out.println("decode ratios are shares of bandwidth, ours over Jlama's: tokens/s at equal bandwidth, as the two can run"
+                    + " in different speed bands");
+        }
         decodeNotes.forEach(out::println);
+    }
+
+    /** This VM's memory speed drifts within seconds: each burst is held to the bandwidth measured around it. */
+    private DecodeBursts decodeBursts(WorkerPool pool, int context, Decoder decoder, long weightBytes, ModelConfig config) {
+        return DecodeBursts.measure(decoder, () -> MachinePeaks.readBandwidth(pool, weightBytes), plan.decodeTokens(), DECODE_BURST,
+                MAX_DECODED * plan.decodeTokens(), position -> weightBytes + cacheBytes(config, position), context);
+    }
+
+    private static String note(String name, DecodeBursts bursts) {
+        return String.format("%s: %d tokens in steady bursts (%d burst%s left out: bandwidth changed by more than %.0f%% across %s)%s",
+                name, bursts.tokens(), bursts.leftOut(), bursts.leftOut() == 1 ? "" : "s", 100 * DecodeBursts.STEADY,
+                bursts.leftOut() == 1 ? "it" : "them", bursts.tokens() == 0 ? "" : "; " + bursts.bands());
     }
 
     private Model loadTimed(Path dir) {
@@ -163,13 +173,27 @@ public final class CpuBenchmark {
         return cache;
     }
 
-    /** Greedy decoding of {@code tokens} tokens after the cache's context; returns the last logits. */
-    private static float[] decode(Transformer t, KvCache cache, float[] logits, int tokens) {
-        for (int i = 0; i < tokens; i++) {
-            int next = Sampler.greedy().next(logits, 0, t.config().vocab);
-            logits = t.forward(new int[] {next}, cache, false);
+    /** Our greedy decoding after a prefilled cache, one step at a time. */
+    private static final class GreedyDecoding implements Decoder {
+        private final Transformer t;
+        private final KvCache cache;
+        private float[] logits;
+
+        GreedyDecoding(Transformer t, KvCache cache) {
+            this.t = t;
+            this.cache = cache;
+            this.logits = t.forward(new int[] {0}, cache, false);
         }
-        return logits;
+
+        @Override
+        public double decode(int tokens) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < tokens; i++) {
+                int next = Sampler.greedy().next(logits, 0, t.config().vocab);
+                logits = t.forward(new int[] {next}, cache, false);
+            }
+            return seconds(t0);
+        }
     }
 
     /**
@@ -208,30 +232,28 @@ public final class CpuBenchmark {
         out.println();
         out.printf("| %-24s | %12s | %-22s | %12s | %10s |%n", "measurement", "Longstream", "of roofline", "Jlama 0.8.4", "ratio");
         out.printf("|%s|%s|%s|%s|%s|%n", "-".repeat(26), "-".repeat(14), "-".repeat(24), "-".repeat(14), "-".repeat(12));
-        for (int i = 0; i < rows.size(); i++) {
-            Row r = rows.get(i);
-            Double peer = jlama.map(j -> peerFigure(j, r.name)).orElse(null);
+        for (Row r : rows) {
+            String peer = "-";
+            String ratio = "-";
+            if (jlama.isPresent()) {
+                Optional<JlamaResult.Prefill> prefill = jlama.get().prefill().stream()
+                        .filter(p -> r.name.equals("prefill " + p.tokens() + " tokens")).findFirst();
+                Optional<DecodeBursts> decode = jlama.get().decode().entrySet().stream()
+                        .filter(e -> r.name.equals("decode at " + e.getKey() + " context")).map(Map.Entry::getValue).findFirst();
+                if (prefill.isPresent()) {
+                    peer = String.format("%8.2f t/s", prefill.get().tokensPerSecond());
+                    ratio = String.format("%.2fx", r.tokensPerSecond / prefill.get().tokensPerSecond());
+                } else if (decode.isPresent() && decode.get().tokens() > 0) {
+                    peer = String.format("%8.2f t/s", decode.get().tokensPerSecond());
+                    ratio = String.format("%.2fx", r.achieved / r.roofline / decode.get().share());
+                }
+            }
             out.printf("| %-24s | %8.2f t/s | %5.1f%% of %-12s | %12s | %10s |%n", r.name, r.tokensPerSecond,
-                    100 * r.achieved / r.roofline, r.rooflineName, peer == null ? "-" : String.format("%8.2f t/s", peer),
-                    peer == null ? "-" : String.format("%.2fx", r.tokensPerSecond / peer));
+                    100 * r.achieved / r.roofline, r.rooflineName, peer, ratio);
         }
         if (!peerNote.isEmpty()) {
             out.println("Jlama: " + peerNote);
         }
-    }
-
-    private Double peerFigure(JlamaResult j, String rowName) {
-        for (JlamaResult.Prefill p : j.prefill()) {
-            if (rowName.equals("prefill " + p.tokens() + " tokens")) {
-                return p.tokensPerSecond();
-            }
-        }
-        for (JlamaResult.Decode d : j.decode()) {
-            if (rowName.equals("decode at " + d.context() + " context")) {
-                return d.tokensPerSecond();
-            }
-        }
-        return null;
     }
 
     private static double seconds(long startNanos) {

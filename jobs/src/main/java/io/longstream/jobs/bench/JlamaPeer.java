@@ -1,15 +1,21 @@
 package io.longstream.jobs.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -18,10 +24,11 @@ import java.util.stream.Stream;
  * Runs Jlama, the CPU benchmark's peer, as a child process on a JDK 21+, because Jlama needs Java 21
  * and the project runs on Java 17.
  */
-public final class JlamaPeer {
+final class JlamaPeer {
     /** Why {@link #run} returned empty: the only case it does. */
     public static final String NOT_RUN_REASON = "no JDK " + PeerJdk.MIN_VERSION + "+ found";
     private static final Path PROJECT = Path.of("bench", "jlama-peer");
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path repoRoot;
 
@@ -34,11 +41,17 @@ public final class JlamaPeer {
         this.repoRoot = repoRoot;
     }
 
+    /** How the benchmark measures decoding at a context: in bursts held to the read bandwidth around them. */
+    @FunctionalInterface
+    interface DecodeMeasure {
+        DecodeBursts measure(int context, Decoder decoder);
+    }
+
     /**
      * Benchmarks {@code modelDir} with Jlama; empty when no JDK 21+ exists (see {@link #NOT_RUN_REASON}).
      * The peer's progress goes to this process's stderr.
      */
-    public Optional<JlamaResult> run(Path modelDir, BenchPlan plan) throws IOException, InterruptedException {
+    Optional<JlamaResult> run(Path modelDir, BenchPlan plan, DecodeMeasure measure) throws IOException, InterruptedException {
         Optional<Path> jdk = PeerJdk.find();
         if (jdk.isEmpty()) {
             return Optional.empty();
@@ -47,44 +60,82 @@ public final class JlamaPeer {
         // Jlama leaves memory-mapped KV pages under java.io.tmpdir; a private temp dir lets us remove them.
         Path tmp = Files.createTempDirectory("longstream-jlama-");
         try {
-            return Optional.of(launch(jdk.get(), classpath, tmp, modelDir, plan));
+            List<String> command = new ArrayList<>(List.of(
+                    jdk.get().resolve("bin/java").toString(), "-Xmx8g", "-XX:+UseTransparentHugePages", "--add-modules",
+                    "jdk.incubator.vector", "-Djlama.force_panama_tensor_operations=true", "-Djava.io.tmpdir=" + tmp,
+                    "-cp", classpath, PeerBuild.MAIN_CLASS,
+                    "--model", modelDir.toAbsolutePath().toString(),
+                    "--threads", Integer.toString(plan.threads()),
+                    "--prefill", csv(plan.prefillTokens()),
+                    "--decode-context", csv(plan.decodeContexts()),
+                    "--decode-tokens", Integer.toString(plan.decodeTokens()),
+                    "--warmup", Integer.toString(plan.warmup())));
+            return Optional.of(drive(command, plan.decodeContexts(), measure));
         } finally {
             deleteTree(tmp);
         }
     }
 
-    private static JlamaResult launch(Path jdk, String classpath, Path tmp, Path modelDir, BenchPlan plan)
+    /**
+     * Starts the peer and drives it: reads its prefill line, then, for each decode context, waits for
+     * {@code {"context":C}} and lets {@code measure} decode through it ({@code decode N} answered by
+     * {@code {"seconds":S}}) before sending {@code end}. Lines that are not JSON objects are skipped.
+     */
+    static JlamaResult drive(List<String> command, List<Integer> contexts, DecodeMeasure measure)
             throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(
-                jdk.resolve("bin/java").toString(), "-Xmx8g", "-XX:+UseTransparentHugePages", "--add-modules", "jdk.incubator.vector",
-                "-Djlama.force_panama_tensor_operations=true", "-Djava.io.tmpdir=" + tmp,
-                "-cp", classpath, PeerBuild.MAIN_CLASS,
-                "--model", modelDir.toAbsolutePath().toString(),
-                "--threads", Integer.toString(plan.threads()),
-                "--prefill", csv(plan.prefillTokens()),
-                "--decode-context", csv(plan.decodeContexts()),
-                "--decode-tokens", Integer.toString(plan.decodeTokens()),
-                "--warmup", Integer.toString(plan.warmup())));
         Process peer = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        try {
-            String lastJson = null;
-            try (BufferedReader out = new BufferedReader(
-                    new InputStreamReader(peer.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = out.readLine()) != null; ) {
-                    if (line.startsWith("{")) {
-                        lastJson = line;
-                    }
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(peer.getInputStream(), StandardCharsets.UTF_8));
+             Writer in = new OutputStreamWriter(peer.getOutputStream(), StandardCharsets.UTF_8)) {
+            JlamaResult.PrefillLine prefill = JSON.treeToValue(next(out, "threads", peer), JlamaResult.PrefillLine.class);
+            Map<Integer, DecodeBursts> decode = new LinkedHashMap<>();
+            for (int context : contexts) {
+                int announced = next(out, "context", peer).get("context").asInt();
+                if (announced != context) {
+                    throw new IOException("Jlama peer decodes at context " + announced + ", expected " + context);
                 }
+                decode.put(context, measure.measure(context, tokens -> {
+                    try {
+                        in.write("decode " + tokens + "\n");
+                        in.flush();
+                        return next(out, "seconds", peer).get("seconds").asDouble();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }));
+                in.write("end\n");
+                in.flush();
             }
             int exit = peer.waitFor();
-            if (exit != 0 || lastJson == null) {
-                throw new IOException("Jlama peer failed (exit " + exit + (lastJson == null ? ", no result line" : "")
-                        + ")");
+            if (exit != 0) {
+                throw new IOException("Jlama peer failed (exit " + exit + ")");
             }
-            return new ObjectMapper().readValue(lastJson, JlamaResult.class);
+            return new JlamaResult(prefill.prefill(), decode);
         } finally {
-            // A no-op after a normal exit; after an interruption it stops the peer from running on.
+            // A no-op after a normal exit; after a failure or an interruption it stops the peer from running on.
             peer.destroyForcibly();
+        }
+    }
+
+    /** The peer's next JSON line, which must carry {@code field}. */
+    private static JsonNode next(BufferedReader out, String field, Process peer) throws IOException {
+        for (String line; (line = out.readLine()) != null; ) {
+            if (line.startsWith("{")) {
+                JsonNode node = JSON.readTree(line);
+                if (!node.has(field)) {
+                    throw new IOException("Jlama peer sent " + line + " where \"" + field + "\" was expected");
+                }
+                return node;
+            }
+        }
+        throw new IOException("Jlama peer ended (exit " + exitCode(peer) + ") where \"" + field + "\" was expected");
+    }
+
+    private static String exitCode(Process peer) {
+        try {
+            return peer.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) ? Integer.toString(peer.exitValue()) : "none yet";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "unknown";
         }
     }
 

@@ -2,14 +2,15 @@ package io.longstream.jobs.bench;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
+import java.util.Map;
 
-/** Jlama's figures as the peer prints them in its one JSON line. */
-public record JlamaResult(int threads, List<Prefill> prefill, List<Decode> decode) {
+/** Jlama's figures: prefill as the peer reports it, and decode as bursts held to this machine's read bandwidth, by context. */
+record JlamaResult(List<Prefill> prefill, Map<Integer, DecodeBursts> decode) {
 
-    public record Prefill(int tokens, double seconds, @JsonProperty("tokens_per_s") double tokensPerSecond) {
+    /** The peer's first stdout line. */
+    record PrefillLine(int threads, List<Prefill> prefill) {
     }
 
-    public record Decode(int context, int tokens, double seconds,
-                         @JsonProperty("tokens_per_s") double tokensPerSecond) {
+    record Prefill(int tokens, double seconds, @JsonProperty("tokens_per_s") double tokensPerSecond) {
     }
 }

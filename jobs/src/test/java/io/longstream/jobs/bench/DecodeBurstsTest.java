@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class DecodeBurstsTest {
@@ -53,5 +57,42 @@ class DecodeBurstsTest {
         bursts.add(4, 1.0, 36 * GB, passes(45), passes(45));
         // (0.75 + 0.8) s of 2 s
         assertEquals("77.5% of bandwidth (77.5% of the best pass) in 2 bursts at 40.0-45.0 GB/s", bursts.bands());
+    }
+
+    @Test
+    void measureTimesBurstsAfterAnUntimedTokenAndProbesAroundEach() {
+        List<Integer> asked = new ArrayList<>();
+        List<Integer> positions = new ArrayList<>();
+        // probes: steady, steady, then a jump that leaves the second burst out, then steady again
+        Deque<ReadProbe> probes = new ArrayDeque<>(List.of(passes(40), passes(40), passes(60), passes(60), passes(60)));
+        DecodeBursts bursts = DecodeBursts.measure(tokens -> {
+            asked.add(tokens);
+            return tokens == 1 ? 100.0 : 0.5 * tokens; // an untimed token's time must not count
+        }, probes::remove, 10, 4, 100, position -> {
+            positions.add(position);
+            return 1e9;
+        }, 1000);
+        assertEquals(List.of(1, 4, 1, 4, 1, 4, 1, 2), asked);
+        assertEquals(10, bursts.tokens());
+        assertEquals(1, bursts.leftOut());
+        assertEquals(2.0, bursts.tokensPerSecond(), 1e-12);
+        // each burst is charged the bytes of the token in its middle: 1000 + tokens before it + 1 untimed + half the burst
+        assertEquals(List.of(1003, 1008, 1013, 1017), positions);
+    }
+
+    @Test
+    void measureStopsAtItsTokenBudgetWhenNoBurstIsSteady() {
+        Deque<ReadProbe> probes = new ArrayDeque<>();
+        for (int i = 0; i < 20; i++) {
+            probes.add(passes(i % 2 == 0 ? 35 : 65));
+        }
+        List<Integer> asked = new ArrayList<>();
+        DecodeBursts bursts = DecodeBursts.measure(tokens -> {
+            asked.add(tokens);
+            return 1.0;
+        }, probes::remove, 8, 8, 20, position -> 1e9, 0);
+        assertEquals(0, bursts.tokens());
+        assertEquals(3, bursts.leftOut()); // 9 + 9 tokens spent, the third burst starts at 18 < 20
+        assertEquals(List.of(1, 8, 1, 8, 1, 8), asked);
     }
 }

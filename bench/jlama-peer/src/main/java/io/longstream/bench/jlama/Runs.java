@@ -32,19 +32,39 @@ final class Runs {
         }
     }
 
-    /** Seconds to decode {@code tokens} greedy tokens after an untimed prefill of {@code context} ids. */
-    double decode(int context, int tokens) {
-        try (KvBufferCache cache = new KvBufferCache(model);
-             KvBufferCache.KvBuffer kv = cache.getEphemeralKvBuffer();
-             AbstractTensor logits = model.makeDenseTensor(vocab)) {
-            int next = prefillAndSample(randomIds(context), kv);
+    /** A greedy continuation after an untimed prefill of {@code context} random ids; close it to free its cache. */
+    Decoding decoding(int context) {
+        return new Decoding(context);
+    }
+
+    final class Decoding implements AutoCloseable {
+        private final KvBufferCache cache = new KvBufferCache(model);
+        private final KvBufferCache.KvBuffer kv = cache.getEphemeralKvBuffer();
+        private final AbstractTensor logits = model.makeDenseTensor(vocab);
+        private int position;
+        private int next;
+
+        private Decoding(int context) {
+            next = prefillAndSample(randomIds(context), kv);
+            position = context;
+        }
+
+        /** Seconds to decode the next {@code tokens} greedy tokens. */
+        double decode(int tokens) {
             long start = System.nanoTime();
-            for (int pos = context; pos < context + tokens; pos++) {
-                try (AbstractTensor out = model.forward(next, pos, kv, Optional.empty())) {
+            for (int end = position + tokens; position < end; position++) {
+                try (AbstractTensor out = model.forward(next, position, kv, Optional.empty())) {
                     next = model.sample(out, 0f, 0f, logits);
                 }
             }
             return (System.nanoTime() - start) / 1e9;
+        }
+
+        @Override
+        public void close() {
+            logits.close();
+            kv.close();
+            cache.close();
         }
     }
 

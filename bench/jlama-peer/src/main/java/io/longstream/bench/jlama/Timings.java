@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
-/** The measured figures and their one-line JSON form, which the Longstream side parses. */
-record Timings(int threads, List<Prefill> prefill, List<Decode> decode) {
+/** The prefill figures and their one-line JSON form, which the Longstream side parses. */
+record Timings(int threads, List<Prefill> prefill) {
 
     record Prefill(int tokens, double seconds) {
         String json() {
@@ -14,17 +14,8 @@ record Timings(int threads, List<Prefill> prefill, List<Decode> decode) {
         }
     }
 
-    record Decode(int context, int tokens, double seconds) {
-        String json() {
-            return String.format(Locale.ROOT,
-                    "{\"context\":%d,\"tokens\":%d,\"seconds\":%.6f,\"tokens_per_s\":%.6f}",
-                    context, tokens, seconds, tokens / seconds);
-        }
-    }
-
     String json() {
         return "{\"threads\":" + threads
-                + ",\"prefill\":[" + prefill.stream().map(Prefill::json).collect(Collectors.joining(","))
-                + "],\"decode\":[" + decode.stream().map(Decode::json).collect(Collectors.joining(",")) + "]}";
+                + ",\"prefill\":[" + prefill.stream().map(Prefill::json).collect(Collectors.joining(",")) + "]}";
     }
 }
