@@ -138,7 +138,9 @@ public final class CpuBenchmark {
     private static String note(String name, DecodeBursts bursts) {
         return String.format("%s: %d tokens in steady bursts (%d burst%s left out: bandwidth changed by more than %.0f%% across %s)%s",
                 name, bursts.tokens(), bursts.leftOut(), bursts.leftOut() == 1 ? "" : "s", 100 * DecodeBursts.STEADY,
-                bursts.leftOut() == 1 ? "it" : "them", bursts.tokens() == 0 ? "" : "; " + bursts.bands());
+                bursts.leftOut() == 1 ? "it" : "them", bursts.tokens() == 0 ? "" : "; " + bursts.bands())
+                + (bursts.outranTheProbes() ? "; INVALID: decode read faster than every probe pass, so the probes under-measured"
+                        + " the bandwidth; run the benchmark again" : "");
     }
 
     private Model loadTimed(Path dir) {

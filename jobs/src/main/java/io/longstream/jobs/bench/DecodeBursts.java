@@ -99,6 +99,14 @@ final class DecodeBursts {
         return kept.stream().mapToDouble(Burst::peakSeconds).sum() / seconds(kept);
     }
 
+    /**
+     * Whether the counted bursts read faster than every probe pass around them: then the probes under-measured this
+     * machine's bandwidth (seen once here, probes at 20 GB/s around bursts that read 35), and the shares mean nothing.
+     */
+    boolean outranTheProbes() {
+        return !kept.isEmpty() && peakShare() > 1;
+    }
+
     double lowestBandwidth() {
         return lowest(kept);
     }

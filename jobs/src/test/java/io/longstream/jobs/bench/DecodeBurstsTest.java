@@ -95,4 +95,15 @@ class DecodeBurstsTest {
         assertEquals(3, bursts.leftOut()); // 9 + 9 tokens spent, the third burst starts at 18 < 20
         assertEquals(List.of(1, 8, 1, 8, 1, 8), asked);
     }
+
+    @Test
+    void burstsThatReadFasterThanEveryProbePassAreFlagged() {
+        DecodeBursts bursts = new DecodeBursts();
+        assertFalse(bursts.outranTheProbes());
+        bursts.add(4, 1.0, 35 * GB, passes(20, 24), passes(21, 22)); // 35 GB/s read against passes of at most 24
+        assertTrue(bursts.outranTheProbes());
+        DecodeBursts fine = new DecodeBursts();
+        fine.add(4, 1.0, 35 * GB, passes(34, 36), passes(35, 36));
+        assertFalse(fine.outranTheProbes());
+    }
 }
