@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -132,7 +133,7 @@ final class JlamaPeer {
 
     private static String exitCode(Process peer) {
         try {
-            return peer.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) ? Integer.toString(peer.exitValue()) : "none yet";
+            return peer.waitFor(10, TimeUnit.SECONDS) ? Integer.toString(peer.exitValue()) : "none yet";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "unknown";
