@@ -70,8 +70,8 @@ public final class CpuBenchmark {
         long weightBytes;
         ModelConfig config;
         double fmaPeak;
-        double bandwidthLow = Double.MAX_VALUE;
-        double bandwidthHigh = 0;
+        // every counted decode measurement, ours and Jlama's, for the footer's bandwidth range
+        List<DecodeBursts> measured = new ArrayList<>();
         try (Model model = loadTimed(modelDir); WorkerPool pool = new WorkerPool(plan.threads())) {
             Transformer t = model.transformer();
             config = model.config();
@@ -97,8 +97,7 @@ public final class CpuBenchmark {
                 String name = "decode at " + context + " context";
                 rows.add(new Row(name, bursts.tokensPerSecond(), bursts.achieved(), bursts.roofline(), "bandwidth"));
                 decodeNotes.add(note(name, bursts));
-                bandwidthLow = Math.min(bandwidthLow, bursts.lowestBandwidth());
-                bandwidthHigh = Math.max(bandwidthHigh, bursts.highestBandwidth());
+                measured.add(bursts);
             }
         }
         Optional<JlamaResult> jlama = Optional.empty();
@@ -112,16 +111,16 @@ public final class CpuBenchmark {
             peerNote = jlama.isPresent() ? "" : "not run (" + JlamaPeer.NOT_RUN_REASON + ")";
             for (Map.Entry<Integer, DecodeBursts> e : jlama.map(JlamaResult::decode).orElse(Map.of()).entrySet()) {
                 decodeNotes.add(note("Jlama decode at " + e.getKey() + " context", e.getValue()));
-                if (e.getValue().tokens() > 0) {
-                    bandwidthLow = Math.min(bandwidthLow, e.getValue().lowestBandwidth());
-                    bandwidthHigh = Math.max(bandwidthHigh, e.getValue().highestBandwidth());
-                }
+                measured.add(e.getValue());
             }
         }
         print(rows, jlama, peerNote, weightBytes, config);
         out.printf("FMA peak %.1f GFLOP/s; read bandwidth %.1f to %.1f GB/s over the counted decode bursts (each burst of up to %d"
                 + " tokens is held to the median pass of the fastest read pattern in the measurements just before and after it;"
-                + " the best single pass is given too)%n", fmaPeak / 1e9, bandwidthLow / 1e9, bandwidthHigh / 1e9, DECODE_BURST);
+                + " the best single pass is given too)%n", fmaPeak / 1e9,
+                measured.stream().filter(b -> b.tokens() > 0).mapToDouble(DecodeBursts::lowestBandwidth).min().orElse(Double.NaN) / 1e9,
+                measured.stream().filter(b -> b.tokens() > 0).mapToDouble(DecodeBursts::highestBandwidth).max().orElse(Double.NaN) / 1e9,
+                DECODE_BURST);
         if (jlama.isPresent()) {
             out.println("decode ratios are shares of bandwidth, ours over Jlama's: tokens/s at equal bandwidth, as the two can run"
                     + " in different speed bands");

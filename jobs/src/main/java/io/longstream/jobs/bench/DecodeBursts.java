@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntToDoubleFunction;
 import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Decode bursts, each held to the read bandwidth measured just before and just after it: the sustained rate of
@@ -57,8 +58,10 @@ final class DecodeBursts {
 
     /** Adds a burst of {@code tokens} tokens that read {@code bytes} in {@code seconds}; returns whether it counts. */
     boolean add(int tokens, double seconds, double bytes, ReadProbe before, ReadProbe after) {
-        double high = Math.max(before.sustained(), after.sustained());
-        if (high - Math.min(before.sustained(), after.sustained()) > STEADY * high) {
+        double first = before.sustained();
+        double second = after.sustained();
+        double high = Math.max(first, second);
+        if (high - Math.min(first, second) > STEADY * high) {
             leftOut++;
             return false;
         }
@@ -91,12 +94,12 @@ final class DecodeBursts {
 
     /** The counted bursts' share of the bandwidth they are held to. */
     double share() {
-        return achieved() / roofline();
+        return share(kept, Burst::rooflineSeconds);
     }
 
     /** The counted bursts' share of the fastest single read passes around them. */
     double peakShare() {
-        return kept.stream().mapToDouble(Burst::peakSeconds).sum() / seconds(kept);
+        return share(kept, Burst::peakSeconds);
     }
 
     /**
@@ -135,10 +138,14 @@ final class DecodeBursts {
     }
 
     private static String band(List<Burst> bursts) {
-        double ratio = bursts.stream().mapToDouble(Burst::rooflineSeconds).sum() / seconds(bursts);
-        double peakRatio = bursts.stream().mapToDouble(Burst::peakSeconds).sum() / seconds(bursts);
-        return String.format("%.1f%% of bandwidth (%.1f%% of the best pass) in %d burst%s at %.1f-%.1f GB/s", 100 * ratio, 100 * peakRatio,
-                bursts.size(), bursts.size() == 1 ? "" : "s", lowest(bursts) / 1e9, highest(bursts) / 1e9);
+        return String.format("%.1f%% of bandwidth (%.1f%% of the best pass) in %d burst%s at %.1f-%.1f GB/s",
+                100 * share(bursts, Burst::rooflineSeconds), 100 * share(bursts, Burst::peakSeconds), bursts.size(),
+                bursts.size() == 1 ? "" : "s", lowest(bursts) / 1e9, highest(bursts) / 1e9);
+    }
+
+    /** The time a roofline allows the bursts over the time they took. */
+    private static double share(List<Burst> bursts, ToDoubleFunction<Burst> allowedSeconds) {
+        return bursts.stream().mapToDouble(allowedSeconds).sum() / seconds(bursts);
     }
 
     private static double lowest(List<Burst> bursts) {
