@@ -29,7 +29,8 @@ class JobJarTest {
                 assertTrue(names.contains(needed), "the job jar lacks " + needed);
             }
             for (String banned : List.of("kafka/server/", "org/apache/kafka/common/test/", "scala/", "io/longstream/jobs/local/",
-                    "org/apache/flink/runtime/", "org/apache/flink/streaming/api/environment/", "org/rocksdb/")) {
+                    "org/apache/flink/runtime/", "org/apache/flink/streaming/api/environment/", "org/rocksdb/",
+                    "io/longstream/jobs/bench/")) {
                 assertTrue(names.stream().noneMatch(n -> n.startsWith(banned)), "the job jar must not contain " + banned);
             }
         }

@@ -12,9 +12,4 @@ public record BenchPlan(int threads, List<Integer> prefillTokens, List<Integer> 
             throw new IllegalArgumentException("threads and decodeTokens must be positive, warmup >= 0");
         }
     }
-
-    /** Prefill 512 and 2048 tokens; decode 16 tokens at contexts 1024 and 4096; one warm-up pass. */
-    public static BenchPlan standard(int threads) {
-        return new BenchPlan(threads, List.of(512, 2048), List.of(1024, 4096), 16, 1);
-    }
 }
