@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -31,6 +32,11 @@ final class ConversationsCommand implements Callable<Integer> {
 
     @Option(names = "--out", required = true, paramLabel = "F.jsonl", description = "the file to write")
     Path out;
+
+    /** This command alone, for a machine that has its few jars but not the CLI's others (Flink, Kafka). */
+    public static void main(String[] args) {
+        System.exit(LongstreamCli.withErrorHandling(new CommandLine(new ConversationsCommand())).execute(args));
+    }
 
     @Override
     public Integer call() throws IOException {
