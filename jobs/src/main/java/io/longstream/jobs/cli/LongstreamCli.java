@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "longstream", mixinStandardHelpOptions = true, version = "longstream 0.1.0",
         description = "Continuous long-context LLM ingestion on Flink and Kafka.",
         subcommands = {DemoCommand.class, RunCommand.class, ProduceCommand.class, ConsumeCommand.class,
-                LogitsCommand.class, GenerateCommand.class, PerplexityCommand.class, CacheMapCommand.class, ProfileCommand.class, BenchCommand.class})
+                LogitsCommand.class, GenerateCommand.class, PerplexityCommand.class, CacheMapCommand.class, ProfileCommand.class, BenchCommand.class, ConversationsCommand.class})
 public final class LongstreamCli implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;

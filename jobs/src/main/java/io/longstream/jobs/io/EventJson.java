@@ -29,7 +29,9 @@ import java.util.Map;
  * {"session":"s1","type":"control","action":"reset"}            (reset, close, set_policy with "policy")
  * </pre>
  * Optional on every line: "event" (the event id; default session-line), "time" (epoch millis; default
- * now), "producer". Blank lines and lines starting with # are skipped.
+ * now), "producer". Other fields are ignored: a query line of {@code longstream conversations} carries its
+ * "expected" answer, "question_type" and "depth" for benchmarks, and plays like any other. Blank lines and lines
+ * starting with # are skipped.
  */
 public final class EventJson {
     private static final ObjectMapper JSON = new ObjectMapper();
