@@ -33,8 +33,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.client.program.rest.RestClusterClient;
 import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.rest.messages.EmptyRequestBody;
+import org.apache.flink.runtime.rest.messages.JobExceptionsHeaders;
+import org.apache.flink.runtime.rest.messages.job.JobDetailsInfo;
+import org.apache.flink.runtime.rest.messages.job.JobExceptionsMessageParameters;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.InjectClusterClient;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -240,6 +248,51 @@ class PipelineTest {
             assertTrue(m.getCacheEntriesPerLayer().stream().mapToInt(Integer::intValue).sum() <= 128, "entries within L·M: " + m);
         }
         assertEquals(directUnder(policy, 128, 512).answers(events), run.answers);
+    }
+
+    @Test
+    void aSwitchToLacacheFarBelowABigCacheNeitherFailsTheJobNorStopsOtherSessions(@InjectClusterClient RestClusterClient<?> flink)
+            throws Exception {
+        PipelineSettings settings = settings("lacache-switch", 1);
+        // a large chunk, so the 10,000 tokens under full take few steps
+        settings.chunk = 2048;
+        List<SessionEvent> others = SessionStreams.interleaved("o", 3, 9, 7);
+        List<SessionEvent> events = new ArrayList<>(others);
+        events.add(0, SessionStreams.event("big", "log", DocumentChunk.newBuilder().setDocId("log")
+                .setText("tide and fog at the pier ".repeat(750)).setMetadata(Map.of()).build()));
+        events.add(others.size() / 2, SessionStreams.event("big", "switch", Control.newBuilder().setAction(ControlAction.SET_POLICY)
+                .setPolicySpec("lacache:budget=256").build()));
+        events.add(SessionStreams.event("big", "ask", Query.newBuilder().setQueryId("ask").setText("Where was the fog?")
+                .setMaxNewTokens(6).build()));
+        LocalJob job = LocalJob.start(settings, work.resolve("lacache-switch"), null, "lacache-switch");
+        try (PipelineOutputs outputs = new PipelineOutputs(settings.bootstrap, settings.topics)) {
+            produce(settings, events);
+            int queries = queriesIn(events).size();
+            outputs.awaitUntil(o -> o.answers.size() >= queries, queries + " answers").settle(Duration.ofSeconds(2));
+            assertEquals(List.of(), outputs.rejects);
+            assertEquals(queries, outputs.answers.size(), "one answer per query");
+            Map<String, List<Integer>> answers = tokensOf(outputs.answers);
+            assertTrue(answers.containsKey("big/ask"), "the switched session answers");
+            answers.remove("big/ask");
+            assertEquals(direct.answers(others), answers, "every other session answers as the runtime does");
+
+            List<MemoryUpdate> big = outputs.memory.stream().filter(m -> m.getSessionId().equals("big")).collect(Collectors.toList());
+            int at = big.indexOf(big.stream().filter(m -> m.getStatus().startsWith("policy lacache")).findFirst().orElseThrow());
+            assertTrue(big.get(at - 1).getCacheEntriesPerLayer().get(0) >= 10_000, "the cache held 10,000 entries: " + big.get(at - 1));
+            // lacache with B = 256 on 2 layers: c* = 125, T = 131
+            assertTrue(big.get(at).getCacheEntriesPerLayer().stream().allMatch(n -> n <= 131), "compacted to T at once: " + big.get(at));
+
+            JobID id = job.client().getJobID();
+            JobDetailsInfo details = flink.getJobDetails(id).get();
+            assertEquals(JobStatus.RUNNING, details.getJobStatus());
+            assertEquals(0L, details.getTimestamps().getOrDefault(JobStatus.RESTARTING, 0L), "the job never restarted");
+            JobExceptionsMessageParameters params = JobExceptionsHeaders.getInstance().getUnresolvedMessageParameters();
+            params.jobPathParameter.resolve(id);
+            assertEquals(List.of(), flink.sendRequest(JobExceptionsHeaders.getInstance(), params, EmptyRequestBody.getInstance()).get()
+                    .getExceptionHistory().getEntries(), "the job never failed");
+        } finally {
+            job.client().cancel().get();
+        }
     }
 
     /** What a run under an evicting policy produced: answers' token ids by "session/query", and the memory updates. */

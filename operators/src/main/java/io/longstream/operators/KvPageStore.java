@@ -23,8 +23,11 @@ final class KvPageStore {
         return ((long) cacheIndex << 48) | ((long) headIndex << 32) | page;
     }
 
-    /** Writes every changed page of cache {@code cacheIndex} (and drops pages past a shrunk head); returns how many were written. */
-    int save(int cacheIndex, KvCache cache, int[] savedSlots) throws Exception {
+    /**
+     * Encodes every changed page of cache {@code cacheIndex} and hands its write (and the removal of pages past a shrunk
+     * head) to {@code effects}; returns how many pages it writes.
+     */
+    int save(int cacheIndex, KvCache cache, int[] savedSlots, StepEffects effects) {
         int written = 0;
         int base = cacheIndex * cache.layers() * cache.kvHeads();
         for (int l = 0; l < cache.layers(); l++) {
@@ -35,11 +38,14 @@ final class KvPageStore {
                 int pageCount = KvPageCodec.pages(entries.slots());
                 BitSet dirty = entries.dirtyPages();
                 for (int p = dirty.nextSetBit(0); p >= 0 && p < pageCount; p = dirty.nextSetBit(p + 1)) {
-                    pages.put(pageId(cacheIndex, head, p), KvPageCodec.encode(entries, p));
+                    long id = pageId(cacheIndex, head, p);
+                    byte[] page = KvPageCodec.encode(entries, p);
+                    effects.write(() -> pages.put(id, page));
                     written++;
                 }
                 for (int p = pageCount; p < KvPageCodec.pages(savedSlots[index]); p++) {
-                    pages.remove(pageId(cacheIndex, head, p));
+                    long id = pageId(cacheIndex, head, p);
+                    effects.write(() -> pages.remove(id));
                 }
                 savedSlots[index] = entries.slots();
                 entries.markSaved();
@@ -68,7 +74,7 @@ final class KvPageStore {
         }
     }
 
-    void clear() {
-        pages.clear();
+    void clear(StepEffects effects) {
+        effects.write(pages::clear);
     }
 }

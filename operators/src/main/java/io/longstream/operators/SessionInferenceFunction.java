@@ -23,6 +23,7 @@ import io.longstream.state.cache.HeadCache;
 import io.longstream.state.cache.KvCache;
 import io.longstream.state.policy.CachePolicies;
 import io.longstream.state.policy.CachePolicy;
+import io.longstream.state.policy.episodes.OnlineEpisodes;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -39,6 +40,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -48,14 +50,17 @@ import org.apache.flink.util.Collector;
  * queries from a cache in a scratch overlay that leaves no trace. Work is driven by processing-time
  * timers, one step (a prefill chunk or an answer) per firing, so checkpoint barriers pass between
  * steps. State: {@link SessionMeta}, the KV pages, epicache's segments and clustering, and the events
- * waiting their turn (a query waits for the tokens before it; later events wait for it).
+ * waiting their turn (a query waits for the tokens before it; later events wait for it). Every step runs
+ * under the {@link StepGuard}: nothing one session's event does fails the job; it is rejected with the reason.
  */
 public final class SessionInferenceFunction extends KeyedProcessFunction<String, SourcedEvent, Answer> {
     private static final long serialVersionUID = 1L;
 
     private final SessionConfig config;
+    private final StepGuard guard;
 
     private transient ValueState<SessionMeta> metaState;
+    private transient TypeSerializer<SessionMeta> metaSerializer;
     private transient ListState<SourcedEvent> waiting;
     private transient KvPageStore pages;
     private transient EpisodeStore episodeStore;
@@ -70,12 +75,20 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
     private transient Map<String, SessionMemories> memoriesBySpec;
 
     public SessionInferenceFunction(SessionConfig config) {
+        this(config, StepFaults.NONE);
+    }
+
+    /** With {@code faults}, tests make steps fail that no real input breaks. */
+    SessionInferenceFunction(SessionConfig config, StepFaults faults) {
         this.config = config;
+        this.guard = new StepGuard(faults);
     }
 
     @Override
     public void open(OpenContext context) {
-        metaState = getRuntimeContext().getState(new ValueStateDescriptor<>("session-meta", TypeInformation.of(SessionMeta.class)));
+        TypeInformation<SessionMeta> metaType = TypeInformation.of(SessionMeta.class);
+        metaState = getRuntimeContext().getState(new ValueStateDescriptor<>("session-meta", metaType));
+        metaSerializer = getRuntimeContext().createSerializer(metaType);
         waiting = getRuntimeContext().getListState(new ListStateDescriptor<>("waiting-events", TypeInformation.of(SourcedEvent.class)));
         MapState<Long, byte[]> pageState = getRuntimeContext().getMapState(
                 new MapStateDescriptor<>("kv-pages", Types.LONG, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
@@ -119,19 +132,30 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
         }
         SessionMeta meta = metaState.value();
         if (meta != null && meta.expiresAt > 0 && timestamp >= meta.expiresAt) {
-            expire(ctx.getCurrentKey(), meta, ctx);
+            expire(ctx.getCurrentKey(), meta, ctx, out);
         }
     }
 
     /** Drops an idle session's state and pages (the Contracts' idle TTL); its next event starts it afresh. */
-    private void expire(String session, SessionMeta meta, Context ctx) throws Exception {
+    private void expire(String session, SessionMeta meta, Context ctx, Collector<Answer> out) throws Exception {
         String lastEvent = meta.lastEventId;
-        forget(session, meta);
+        StepEffects effects = new StepEffects();
+        forget(session, meta, effects);
+        effects.output(Outputs.MEMORY, memoryUpdate(session, lastEvent, meta, 0, "expired"));
+        effects.commit(ctx, out);
         metaState.clear();
-        ctx.output(Outputs.MEMORY, memoryUpdate(session, lastEvent, meta, 0, "expired"));
     }
 
-    /** Does one unit of expensive work (a prefill chunk or an answer); returns whether work remains. */
+    /** What a step did: cheap work (take the next one now), expensive work (the next waits for a timer), or nothing. */
+    private enum Progress { CHEAP, EXPENSIVE, IDLE }
+
+    /**
+     * Takes the session's steps, cheap ones until one does expensive work (a prefill chunk, an answer block, a policy
+     * switch), each under the {@link StepGuard} on a working copy of meta and queue; returns whether work remains.
+     * A failed step's effects are dropped and so is the live memory it may have half changed (the next step rebuilds
+     * it from state); what it worked on is rejected ({@link #rejectFailed}), and the session goes on. State is
+     * written only from steps that succeeded, and as one callback, so a checkpoint sees the session between steps.
+     */
     private boolean step(String session, Context ctx, Collector<Answer> out) throws Exception {
         SessionMeta meta = metaState.value();
         if (meta == null) {
@@ -139,14 +163,21 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
         }
         List<SourcedEvent> queue = new ArrayList<>();
         waiting.get().forEach(queue::add);
-        memory = memoryOf(session, meta);
-        int chunk = memory.chunk();
-        boolean more;
-        if (meta.pending.length >= chunk) {
-            prefill(session, meta, chunk, ctx);
-            more = true;
-        } else {
-            more = consume(session, meta, queue, chunk, ctx, out);
+        Progress progress = Progress.CHEAP;
+        while (progress == Progress.CHEAP) {
+            SessionMeta working = metaSerializer.copy(meta);
+            List<SourcedEvent> workingQueue = new ArrayList<>(queue);
+            StepGuard.Result<Progress> result = guard.run(session, effects -> next(session, working, workingQueue, effects));
+            if (result.failed()) {
+                live.remove(session);
+                rejectFailed(meta, queue, result.effects().event(), result.failure()).commit(ctx, out);
+                progress = meta.pending.length == 0 && queue.isEmpty() ? Progress.IDLE : Progress.EXPENSIVE;
+            } else {
+                result.effects().commit(ctx, out);
+                meta = working;
+                queue = workingQueue;
+                progress = result.value();
+            }
         }
         if (meta.isEmpty()) {
             metaState.clear();
@@ -154,60 +185,90 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
             metaState.update(meta);
         }
         waiting.update(queue);
-        return more;
+        return progress == Progress.EXPENSIVE;
     }
 
-    /** Takes cheap events off the queue until one needs expensive work, does it, and says whether more remains. */
-    private boolean consume(String session, SessionMeta meta, List<SourcedEvent> queue, int chunk, Context ctx,
-                            Collector<Answer> out) throws Exception {
-        while (!queue.isEmpty()) {
-            SourcedEvent sourced = queue.get(0);
-            Object payload = sourced.event.getPayload();
-            if (payload instanceof Query) {
-                if (meta.pending.length > 0) {
-                    prefill(session, meta, meta.pending.length, ctx);
-                    return true;
-                }
-                if (!answer(session, meta, sourced, (Query) payload, ctx, out)) {
-                    return true;
-                }
-                queue.remove(0);
-                return !queue.isEmpty();
+    /**
+     * Rejects, with {@code reason}, what a failed step worked on, and takes it out of the session ({@code meta} and
+     * {@code queue} as they were before the step): an event at the head of the queue leaves it (a query's partial
+     * answer with it); a prefill's events are all those with tokens pending, and every pending token is dropped, so
+     * the cache keeps what the chunks before gave it (a long event may be in it in part) and the stream goes on with
+     * the next event.
+     */
+    private StepEffects rejectFailed(SessionMeta meta, List<SourcedEvent> queue, SourcedEvent failed, String reason) {
+        StepEffects effects = new StepEffects();
+        if (failed == null) {
+            for (RawRecord source : meta.dropPending()) {
+                effects.output(Outputs.REJECTS, SourcedEvent.rejection(source, reason));
+            }
+        } else {
+            queue.remove(0);
+            if (failed.event.getPayload() instanceof Query) {
+                meta.endAnswer();
+            }
+            effects.output(Outputs.REJECTS, failed.rejected(reason));
+        }
+        return effects;
+    }
+
+    /** One step: a prefill chunk if one is due, else the event at the head of the queue; says what it did. */
+    private Progress next(String session, SessionMeta meta, List<SourcedEvent> queue, StepEffects effects) throws Exception {
+        if (meta.pending.length == 0 && queue.isEmpty()) {
+            return Progress.IDLE;
+        }
+        effects.on(meta.pending.length > 0 ? null : queue.get(0));
+        effects.at(StepKind.RESTORE);
+        memory = memoryOf(session, meta);
+        int chunk = memory.chunk();
+        if (meta.pending.length >= chunk) {
+            prefill(session, meta, chunk, effects);
+            return Progress.EXPENSIVE;
+        }
+        if (queue.isEmpty()) {
+            return Progress.IDLE;
+        }
+        SourcedEvent sourced = queue.get(0);
+        Object payload = sourced.event.getPayload();
+        if (payload instanceof Query) {
+            if (meta.pending.length > 0) {
+                prefill(session, meta, meta.pending.length, effects);
+                return Progress.EXPENSIVE;
+            }
+            effects.on(sourced);
+            if (!answer(session, meta, sourced, (Query) payload, effects)) {
+                return Progress.EXPENSIVE;
             }
             queue.remove(0);
-            if (payload instanceof Control) {
-                control(session, meta, sourced, (Control) payload, ctx);
-                if (((Control) payload).getAction() == ControlAction.SET_POLICY) {
-                    // the next step takes the new policy's c*
-                    return true;
-                }
-                continue;
-            }
-            int[] body;
-            try {
-                body = bodyOf(meta, payload);
-            } catch (RuntimeException e) {
-                ctx.output(Outputs.REJECTS, sourced.rejected("cannot tokenize the event: " + e.getMessage()));
-                continue;
-            }
-            // a new session's stream opens with BOS
-            int[] tokens = meta.started ? body : concat(tokenStream.start(), body);
-            String refusal = memory.ingestRefusal(meta.pending.length + tokens.length);
-            if (refusal != null) {
-                ctx.output(Outputs.REJECTS, sourced.rejected(refusal));
-                ctx.output(Outputs.MEMORY, memoryUpdate(session, sourced.event.getEventId(), meta, 0, "budget exceeded"));
-                continue;
-            }
-            accept(meta, payload, tokens);
-            meta.lastEventId = sourced.event.getEventId();
-            if (observe(meta, payload, body)) {
-                persist(session, meta, ctx, "ok");
-            }
-            if (meta.pending.length >= chunk) {
-                return true;
-            }
+            return queue.isEmpty() ? Progress.IDLE : Progress.EXPENSIVE;
         }
-        return false;
+        effects.on(sourced);
+        queue.remove(0);
+        if (payload instanceof Control) {
+            control(session, meta, sourced, (Control) payload, effects);
+            // a switch compacts, and the next step takes the new policy's c*
+            return ((Control) payload).getAction() == ControlAction.SET_POLICY ? Progress.EXPENSIVE : Progress.CHEAP;
+        }
+        take(session, meta, sourced, payload, effects);
+        return meta.pending.length >= chunk ? Progress.EXPENSIVE : Progress.CHEAP;
+    }
+
+    /** Takes a document or turn into the stream's pending tokens, or rejects it when the budget refuses them. */
+    private void take(String session, SessionMeta meta, SourcedEvent sourced, Object payload, StepEffects effects) throws Exception {
+        effects.at(StepKind.TOKENIZE);
+        int[] body = bodyOf(meta, payload);
+        // a new session's stream opens with BOS
+        int[] tokens = meta.started ? body : concat(tokenStream.start(), body);
+        String refusal = memory.ingestRefusal(meta.pending.length + tokens.length);
+        if (refusal != null) {
+            effects.output(Outputs.REJECTS, sourced.rejected(refusal));
+            effects.output(Outputs.MEMORY, memoryUpdate(session, sourced.event.getEventId(), meta, 0, "budget exceeded"));
+            return;
+        }
+        accept(meta, sourced, payload, tokens);
+        meta.lastEventId = sourced.event.getEventId();
+        if (observe(meta, payload, body)) {
+            persist(session, meta, effects, "ok");
+        }
     }
 
     /** The tokens of a document or turn event, as its text renders in the stream. */
@@ -233,9 +294,8 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
         return changed;
     }
 
-    private static void accept(SessionMeta meta, Object payload, int[] tokens) {
-        meta.pending = concat(meta.pending, tokens);
-        meta.tokensIngested += tokens.length;
+    private static void accept(SessionMeta meta, SourcedEvent sourced, Object payload, int[] tokens) {
+        meta.addPending(tokens, sourced.source);
         meta.started = true;
         if (payload instanceof ConversationTurn) {
             ConversationTurn turn = (ConversationTurn) payload;
@@ -244,17 +304,18 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
         }
     }
 
-    private void prefill(String session, SessionMeta meta, int count, Context ctx) throws Exception {
-        meta.evictions += memory.prefill(Arrays.copyOf(meta.pending, count), false).evicted();
-        meta.pending = Arrays.copyOfRange(meta.pending, count, meta.pending.length);
-        persist(session, meta, ctx, "ok");
+    private void prefill(String session, SessionMeta meta, int count, StepEffects effects) throws Exception {
+        effects.at(StepKind.PREFILL);
+        meta.evictions += memory.prefill(meta.takePending(count), false).evicted();
+        persist(session, meta, effects, "ok");
     }
 
     /**
-     * Records a change of the memory: writes the pages that changed (and epicache's new segments and clustering),
-     * updates the bookkeeping, and says so on the memory topic.
+     * Records a change of the memory: the pages that changed (and epicache's new segments and clustering) go to
+     * {@code effects}, the bookkeeping is updated, and a memory update says so.
      */
-    private void persist(String session, SessionMeta meta, Context ctx, String status) throws Exception {
+    private void persist(String session, SessionMeta meta, StepEffects effects, String status) throws Exception {
+        effects.at(StepKind.PERSIST);
         meta.policyState = memory.policyState();
         meta.nextPosition = memory.cache(0).nextPosition();
         int perCache = layers * kvHeads;
@@ -265,7 +326,7 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
         int written = 0;
         for (int k = 0; k < memory.cacheCount(); k++) {
             KvCache cache = memory.cache(k);
-            written += pages.save(k, cache, meta.headSlots);
+            written += pages.save(k, cache, meta.headSlots, effects);
             for (int l = 0; l < layers; l++) {
                 for (int h = 0; h < kvHeads; h++) {
                     meta.headEntries[k * perCache + l * kvHeads + h] = cache.head(l, h).size();
@@ -275,13 +336,15 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
         if (memory instanceof EpisodicSession) {
             EpisodicSession episodic = (EpisodicSession) memory;
             if (episodic.segmentCount() != meta.segmentsSaved) {
-                episodeStore.save(episodic.clustering(), meta.segmentsSaved);
+                OnlineEpisodes.State clustering = episodic.clustering();
+                long saved = meta.segmentsSaved;
+                effects.write(() -> episodeStore.save(clustering, saved));
                 meta.segmentsSaved = episodic.segmentCount();
             }
         }
         meta.revision++;
         live.put(session, memory, meta.revision);
-        ctx.output(Outputs.MEMORY, memoryUpdate(session, meta.lastEventId, meta, written, status));
+        effects.output(Outputs.MEMORY, memoryUpdate(session, meta.lastEventId, meta, written, status));
     }
 
     /**
@@ -289,23 +352,18 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
      * done (answered or rejected). Between blocks only the tokens so far are kept, in state: the next
      * step re-attends prompt and tokens in one pass, which changes no bit.
      */
-    private boolean answer(String session, SessionMeta meta, SourcedEvent sourced, Query query, Context ctx,
-                           Collector<Answer> out) throws Exception {
+    private boolean answer(String session, SessionMeta meta, SourcedEvent sourced, Query query, StepEffects effects) {
         long now = System.currentTimeMillis();
-        int[] prompt;
-        try {
-            prompt = tokenStream.query(previous(meta), query.getText());
-        } catch (RuntimeException e) {
-            ctx.output(Outputs.REJECTS, sourced.rejected("cannot tokenize the query: " + e.getMessage()));
-            return true;
-        }
+        effects.at(StepKind.TOKENIZE);
+        int[] prompt = tokenStream.query(previous(meta), query.getText());
         if (!meta.started) {
             prompt = concat(tokenStream.start(), prompt);
         }
+        effects.at(StepKind.ANSWER);
         int maxNew = query.getMaxNewTokens();
         String refusal = memory.queryRefusal(prompt.length, maxNew);
         if (refusal != null) {
-            ctx.output(Outputs.REJECTS, sourced.rejected(refusal));
+            effects.output(Outputs.REJECTS, sourced.rejected(refusal));
             return true;
         }
         if (meta.answerStartedAt == 0) {
@@ -339,7 +397,7 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
         for (int id : result.tokens) {
             ids.add(id);
         }
-        out.collect(Answer.newBuilder()
+        effects.answer(Answer.newBuilder()
                 .setSessionId(session)
                 .setQueryId(query.getQueryId())
                 .setText(model.tokenizer().decode(result.tokens))
@@ -352,33 +410,31 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
                 .setPolicy(memory.spec())
                 .setModel(config.modelName)
                 .build());
-        meta.answerTokens = new int[0];
-        meta.answerStartedAt = 0;
-        meta.answerFirstTokenAt = 0;
-        meta.answerCache = -1;
+        meta.endAnswer();
         return true;
     }
 
-    private void control(String session, SessionMeta meta, SourcedEvent sourced, Control control, Context ctx) throws Exception {
+    private void control(String session, SessionMeta meta, SourcedEvent sourced, Control control, StepEffects effects) throws Exception {
         ControlAction action = control.getAction();
         if (action == ControlAction.SET_POLICY) {
-            setPolicy(session, meta, sourced, control.getPolicySpec(), ctx);
+            setPolicy(session, meta, sourced, control.getPolicySpec(), effects);
             return;
         }
+        effects.at(StepKind.CONTROL);
         if (action == ControlAction.CLOSE && !meta.started) {
-            ctx.output(Outputs.REJECTS, sourced.rejected("CLOSE of unknown session " + session));
+            effects.output(Outputs.REJECTS, sourced.rejected("CLOSE of unknown session " + session));
             return;
         }
-        forget(session, meta);
+        forget(session, meta, effects);
         memory = memoryOf(session, meta);
-        ctx.output(Outputs.MEMORY, memoryUpdate(session, sourced.event.getEventId(), meta, 0,
+        effects.output(Outputs.MEMORY, memoryUpdate(session, sourced.event.getEventId(), meta, 0,
                 action == ControlAction.RESET ? "reset" : "closed"));
     }
 
     /** Drops everything the session holds: pages, episodes, its live copy and its bookkeeping. */
-    private void forget(String session, SessionMeta meta) {
-        pages.clear();
-        episodeStore.clear();
+    private void forget(String session, SessionMeta meta, StepEffects effects) {
+        pages.clear(effects);
+        effects.write(episodeStore::clear);
         live.remove(session);
         meta.clear();
     }
@@ -388,10 +444,11 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
      * holds. epicache keeps other caches than the one-cache policies, so a switch to or from it is taken only
      * before the session's first event.
      */
-    private void setPolicy(String session, SessionMeta meta, SourcedEvent sourced, String spec, Context ctx) throws Exception {
+    private void setPolicy(String session, SessionMeta meta, SourcedEvent sourced, String spec, StepEffects effects) throws Exception {
+        effects.at(StepKind.SET_POLICY);
         boolean episodic = CachePolicies.episodic(spec);
         if (meta.started && (episodic || memory instanceof EpisodicSession)) {
-            ctx.output(Outputs.REJECTS, sourced.rejected("SET_POLICY " + spec + ": a switch to or from epicache is taken only "
+            effects.output(Outputs.REJECTS, sourced.rejected("SET_POLICY " + spec + ": a switch to or from epicache is taken only "
                     + "before the session's first event (RESET the session first)"));
             return;
         }
@@ -399,7 +456,7 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
         try {
             next = episodic ? newEpisodicSession(session, meta, spec) : switchedMemory(config.policy(spec, layers));
         } catch (IllegalArgumentException e) {
-            ctx.output(Outputs.REJECTS, sourced.rejected("SET_POLICY " + spec + ": " + e.getMessage()));
+            effects.output(Outputs.REJECTS, sourced.rejected("SET_POLICY " + spec + ": " + e.getMessage()));
             return;
         }
         memory = next;
@@ -408,7 +465,7 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
         }
         meta.policySpec = memory.spec();
         meta.lastEventId = sourced.event.getEventId();
-        persist(session, meta, ctx, "policy " + memory.spec());
+        persist(session, meta, effects, "policy " + memory.spec());
     }
 
     /** The current cache under {@code next}, or a fresh one if the session held episodes. */

@@ -1,5 +1,7 @@
 package io.longstream.operators;
 
+import java.util.Arrays;
+
 /**
  * A session's bookkeeping in Flink state, a POJO so Flink serialises it without Kryo: where the
  * cache stands (the KV entries themselves live in pages) and the tokens not yet prefilled.
@@ -16,6 +18,12 @@ public class SessionMeta {
     public int[] headEntries = new int[0];
     /** Tokens of the session's stream not yet prefilled, oldest first. */
     public int[] pending = new int[0];
+    /**
+     * The source records of the events with tokens in {@code pending}, oldest first, and where each one's tokens end
+     * there: a prefill that fails rejects them.
+     */
+    public RawRecord[] pendingSources = new RawRecord[0];
+    public int[] pendingEnds = new int[0];
     /** Whether the stream's opening tokens (BOS) were emitted. */
     public boolean started;
     /** The previous conversation turn, for the chat template's incremental render; null before the first. */
@@ -56,12 +64,68 @@ public class SessionMeta {
         return !started && pending.length == 0 && headSlots.length == 0 && answerTokens.length == 0 && policySpec == null;
     }
 
+    /** Appends an accepted event's tokens to the stream, to be prefilled. */
+    public void addPending(int[] tokens, RawRecord source) {
+        int[] grown = Arrays.copyOf(pending, pending.length + tokens.length);
+        System.arraycopy(tokens, 0, grown, pending.length, tokens.length);
+        pending = grown;
+        pendingSources = Arrays.copyOf(pendingSources, pendingSources.length + 1);
+        pendingSources[pendingSources.length - 1] = source;
+        pendingEnds = Arrays.copyOf(pendingEnds, pendingEnds.length + 1);
+        pendingEnds[pendingEnds.length - 1] = pending.length;
+        tokensIngested += tokens.length;
+    }
+
+    /** Takes the oldest {@code count} pending tokens off, for a prefill chunk; an event stays while tokens of it are left. */
+    public int[] takePending(int count) {
+        int[] chunk = Arrays.copyOf(pending, count);
+        pending = Arrays.copyOfRange(pending, count, pending.length);
+        int done = 0;
+        while (done < pendingEnds.length && pendingEnds[done] <= count) {
+            done++;
+        }
+        pendingSources = Arrays.copyOfRange(pendingSources, done, pendingSources.length);
+        pendingEnds = Arrays.copyOfRange(pendingEnds, done, pendingEnds.length);
+        for (int i = 0; i < pendingEnds.length; i++) {
+            pendingEnds[i] -= count;
+        }
+        return chunk;
+    }
+
+    /**
+     * Drops every pending token (a prefill of them failed) and returns the source records of their events. A session
+     * none of whose tokens reached the cache starts its stream again (BOS) with its next event.
+     */
+    public RawRecord[] dropPending() {
+        RawRecord[] sources = pendingSources;
+        tokensIngested -= pending.length;
+        pending = new int[0];
+        pendingSources = new RawRecord[0];
+        pendingEnds = new int[0];
+        if (nextPosition == 0) {
+            started = false;
+            previousRole = null;
+            previousText = null;
+        }
+        return sources;
+    }
+
+    /** The answer at the head of the queue is done (answered or rejected). */
+    public void endAnswer() {
+        answerTokens = new int[0];
+        answerStartedAt = 0;
+        answerFirstTokenAt = 0;
+        answerCache = -1;
+    }
+
     /** Back to a session that has seen nothing (RESET, CLOSE). */
     public void clear() {
         nextPosition = 0;
         headSlots = new int[0];
         headEntries = new int[0];
         pending = new int[0];
+        pendingSources = new RawRecord[0];
+        pendingEnds = new int[0];
         started = false;
         previousRole = null;
         previousText = null;
@@ -71,12 +135,9 @@ public class SessionMeta {
         openUtterances = new String[0];
         segmentsSaved = 0;
         layerBudgets = new int[0];
-        answerCache = -1;
         evictions = 0;
         policySpec = null;
-        answerTokens = new int[0];
-        answerStartedAt = 0;
-        answerFirstTokenAt = 0;
+        endAnswer();
         policyState = new long[0];
     }
 }

@@ -26,9 +26,9 @@ final class SessionHarness implements AutoCloseable {
     private long time;
     private long offset;
 
-    private SessionHarness(SessionConfig config, OperatorSubtaskState restore) throws Exception {
+    private SessionHarness(SessionConfig config, StepFaults faults, OperatorSubtaskState restore) throws Exception {
         harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new SessionInferenceFunction(config)), SourcedEvent::getSessionId, Types.STRING);
+                new KeyedProcessOperator<>(new SessionInferenceFunction(config, faults)), SourcedEvent::getSessionId, Types.STRING);
         harness.setStateBackend(new EmbeddedRocksDBStateBackend(true));
         if (restore != null) {
             harness.initializeState(restore);
@@ -37,11 +37,16 @@ final class SessionHarness implements AutoCloseable {
     }
 
     static SessionHarness open(SessionConfig config) throws Exception {
-        return new SessionHarness(config, null);
+        return new SessionHarness(config, StepFaults.NONE, null);
+    }
+
+    /** An operator whose steps fail where {@code faults} says. */
+    static SessionHarness open(SessionConfig config, StepFaults faults) throws Exception {
+        return new SessionHarness(config, faults, null);
     }
 
     static SessionHarness restore(SessionConfig config, OperatorSubtaskState state) throws Exception {
-        return new SessionHarness(config, state);
+        return new SessionHarness(config, StepFaults.NONE, state);
     }
 
     static SessionEvent event(String session, String id, Object payload) {

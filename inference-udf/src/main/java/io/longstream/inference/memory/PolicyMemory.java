@@ -17,8 +17,17 @@ public final class PolicyMemory implements SessionMemory {
         cache.setRopeMode(policy.ropeMode());
     }
 
-    /** The same cache under {@code next} (SET_POLICY); {@link #compact()} it at once so next's bound holds. */
+    /**
+     * The same cache under {@code next} (SET_POLICY); {@link #compact()} it at once so next's bound holds.
+     *
+     * @throws IllegalArgumentException when {@code next} cannot hold the cache as it is: {@code full} with a budget
+     *                                  below the cache evicts nothing, so the switch is refused with its reason
+     */
     public PolicyMemory withPolicy(CachePolicy next) {
+        String refusal = next.refusal(cache.maxEntries(), 0);
+        if (refusal != null) {
+            throw new IllegalArgumentException(refusal);
+        }
         return new PolicyMemory(transformer, next, cache);
     }
 

@@ -108,16 +108,26 @@ public final class LadderPolicy implements CachePolicy {
         cursor = (int) state[0];
     }
 
+    /**
+     * Thins the cache to the target. A cache far over it (a switch to a much smaller budget) is thinned in rounds,
+     * as if it had arrived chunk by chunk under this policy: each round compacts the oldest {@code T + c*} ranks
+     * and leaves the newer ones for the next, because §5's index math holds only for need ≤ c* (per ≥ c*).
+     */
     @Override
     public long compact(KvCache cache) {
         if (cache.layers() != layers) {
             throw new IllegalArgumentException("lacache was built for " + layers + " layers, the cache has " + cache.layers());
         }
-        int n = cache.head(0, 0).size();
-        if (n <= target) {
-            return 0;
+        long evicted = 0;
+        for (int n = cache.head(0, 0).size(); n > target; n = cache.head(0, 0).size()) {
+            evicted += compactRanks(cache, n, Math.min(n, target + chunk));
         }
-        int need = n - target;
+        return evicted;
+    }
+
+    /** One round of §5's compact(T) on ranks [0, m) of a cache of n entries per head; ranks ≥ m stay. */
+    private long compactRanks(KvCache cache, int n, int m) {
+        int need = m - target;
         int room = target - cursor - layers;
         int fit = Math.max(0, room) / keptPerGroup * freedPerGroup;
         boolean[][] keep = new boolean[layers][];
@@ -125,7 +135,7 @@ public final class LadderPolicy implements CachePolicy {
         if (need <= fit) {
             int g = ceilDiv(need, freedPerGroup);
             for (int l = 0; l < layers; l++) {
-                keep[l] = ladder(n, cursor, g, group, phase(l, freedPerGroup), 0);
+                keep[l] = ladder(m, cursor, g, group, phase(l, freedPerGroup), 0);
             }
             nextCursor = cursor + g * keptPerGroup;
         } else {
@@ -138,10 +148,10 @@ public final class LadderPolicy implements CachePolicy {
             int freed2 = group2 - keptPerGroup;
             int g2 = ceilDiv(left, freed2);
             for (int l = 0; l < layers; l++) {
-                boolean[] pass1 = ladder(n, cursor, g1, group, phase(l, freedPerGroup), 0);
+                boolean[] pass1 = ladder(m, cursor, g1, group, phase(l, freedPerGroup), 0);
                 int[] survivors = indicesOf(pass1);
                 boolean[] pass2 = ladder(survivors.length, start, g2, group2, phase(l, freed2), t);
-                keep[l] = new boolean[n];
+                keep[l] = new boolean[m];
                 for (int i = 0; i < survivors.length; i++) {
                     keep[l][survivors[i]] = pass2[i];
                 }
@@ -157,7 +167,7 @@ public final class LadderPolicy implements CachePolicy {
                     throw new IllegalStateException("lacache: layer " + l + " head " + h + " holds " + byPosition.length
                             + " entries, layer 0 head 0 holds " + n + " (all must hold the same count)");
                 }
-                for (int rank = 0; rank < n; rank++) {
+                for (int rank = 0; rank < m; rank++) {
                     if (!keep[l][rank]) {
                         head.evict(byPosition[rank]);
                         evicted++;
