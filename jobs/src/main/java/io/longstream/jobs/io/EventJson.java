@@ -70,7 +70,7 @@ public final class EventJson {
         }
         String fingerprint = fingerprint(lines);
         List<EventLine> events = new ArrayList<>();
-        Map<String, Integer> firstUse = new HashMap<>();
+        Map<List<String>, Integer> firstUse = new HashMap<>();
         for (int i = 0; i < lines.size(); i++) {
             String trimmed = lines.get(i).trim();
             if (trimmed.isEmpty() || trimmed.startsWith("#")) {
@@ -78,7 +78,7 @@ public final class EventJson {
             }
             int number = i + 1;
             SessionEvent event = parse(trimmed, number, fingerprint);
-            Integer earlier = firstUse.putIfAbsent(event.getSessionId() + "\n" + event.getEventId(), number);
+            Integer earlier = firstUse.putIfAbsent(List.of(event.getSessionId(), event.getEventId()), number);
             if (earlier != null) {
                 throw new IllegalArgumentException("line " + number + ": event id " + event.getEventId() + " of session "
                         + event.getSessionId() + " is already used on line " + earlier);
