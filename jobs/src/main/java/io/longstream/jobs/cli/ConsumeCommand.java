@@ -8,14 +8,15 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Prints an output topic from its beginning. */
 @Command(name = "consume", mixinStandardHelpOptions = true,
         description = "Print the records of an output topic (answers, memory or rejects) from its beginning.")
 final class ConsumeCommand implements Callable<Integer> {
-    @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers")
-    String bootstrap;
+    @Mixin
+    BrokerOptions broker;
 
     @Option(names = "--topic", required = true, paramLabel = "NAME", description = "answers, memory, rejects, or a full topic name")
     String topic;
@@ -29,7 +30,8 @@ final class ConsumeCommand implements Callable<Integer> {
     @Option(names = "--max", paramLabel = "N", description = "stop after N records (default: never)")
     long max = Long.MAX_VALUE;
 
-    @Option(names = "--idle-timeout", paramLabel = "SECONDS", description = "stop when nothing arrived for SECONDS (default: never)")
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS",
+            description = "stop when nothing arrived for SECONDS, counted once the topic's partitions are read (default: never)")
     long idleSeconds;
 
     @Option(names = "--read-uncommitted", description = "also show records of open or aborted transactions")
@@ -40,11 +42,16 @@ final class ConsumeCommand implements Callable<Integer> {
         if (!format.equals("json") && !format.equals("text")) {
             throw new IllegalArgumentException("--format must be json or text, got " + format);
         }
+        if (idleSeconds < 0) {
+            throw new IllegalArgumentException("--idle-timeout must be >= 0, got " + idleSeconds);
+        }
+        Duration timeout = broker.timeout();
         Topics topics = Topics.withPrefix(topicPrefix);
         String name = topics.resolve(topic);
         long seen = 0;
-        long idleSince = System.nanoTime();
-        try (OutputConsumer consumer = new OutputConsumer(bootstrap, topics, List.of(name), !readUncommitted)) {
+        try (OutputConsumer consumer = new OutputConsumer(broker.bootstrap, topics, List.of(name), !readUncommitted, timeout)) {
+            // the consumer holds its partitions and knows where to start: idle time counts from here
+            long idleSince = System.nanoTime();
             while (seen < max && (idleSeconds == 0 || System.nanoTime() - idleSince < idleSeconds * 1_000_000_000L)) {
                 for (OutputRecord r : consumer.poll(Duration.ofMillis(500))) {
                     System.out.println(format.equals("json") ? r.value.toString() : OutputLines.describe(r.value));

@@ -1,6 +1,7 @@
 package io.longstream.jobs.cli;
 
 import io.longstream.inference.model.ModelFormatException;
+import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -27,12 +28,19 @@ public final class LongstreamCli implements Runnable {
         return withErrorHandling(new CommandLine(new LongstreamCli()));
     }
 
-    /** Bad input (a setting, a model folder) ends the command with one line that names it. */
+    /**
+     * Bad input (a setting, a model folder) ends the command with one line that names it (exit 2), and so
+     * does a broker that cannot be reached or refuses what was sent (exit 1).
+     */
     static CommandLine withErrorHandling(CommandLine cl) {
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof ModelFormatException || e instanceof IllegalArgumentException) {
                 cmd.getErr().println("error: " + e.getMessage());
                 return 2;
+            }
+            if (e instanceof KafkaException) {
+                cmd.getErr().println("error: " + e.getMessage());
+                return 1;
             }
             throw e;
         });

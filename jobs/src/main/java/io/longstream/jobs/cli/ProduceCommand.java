@@ -1,24 +1,38 @@
 package io.longstream.jobs.cli;
 
+import io.longstream.jobs.io.Delivery;
 import io.longstream.jobs.io.EventJson;
+import io.longstream.jobs.io.EventLine;
 import io.longstream.jobs.io.EventProducer;
-import io.longstream.schemas.SessionEvent;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Sends a JSON-lines stream of session events to the events topic. */
 @Command(name = "produce", mixinStandardHelpOptions = true,
-        description = "Send the session events of a JSON-lines file to Kafka, Avro single-object encoded, keyed by session.")
+        description = {"Send the session events of a JSON-lines file to Kafka, Avro single-object encoded, keyed by session.",
+                "Every line is checked (JSON, fields, size against the topic's limit) before the first is sent; every send",
+                "is checked: an event not delivered is named by its line, with the broker's reason, and the exit code is 1.",
+                "An event id (\"event\") defaults to the file's fingerprint and the line number, so files do not share ids;",
+                "an id used twice for one session in a file is refused. The pipeline does not deduplicate by id: an event",
+                "sent twice (the same file produced again) is ingested twice."})
 final class ProduceCommand implements Callable<Integer> {
-    @Option(names = "--bootstrap", required = true, paramLabel = "HOST:PORT", description = "Kafka bootstrap servers")
-    String bootstrap;
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    BrokerOptions broker;
 
     @Option(names = "--file", required = true, paramLabel = "F.jsonl", description = "events, one JSON object per line")
     Path file;
@@ -27,17 +41,30 @@ final class ProduceCommand implements Callable<Integer> {
     String topic = "longstream.events";
 
     @Override
-    public Integer call() throws IOException {
-        List<SessionEvent> events;
+    public Integer call() throws IOException, InterruptedException {
+        Duration timeout = broker.timeout();
+        List<EventLine> lines;
         // every line is parsed before the first is sent: a bad file sends nothing
         try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            events = new EventJson("longstream-produce").readAll(in);
+            lines = new EventJson("longstream-produce").readLines(in);
         }
-        try (EventProducer producer = new EventProducer(bootstrap, topic)) {
-            events.forEach(producer::send);
-            producer.flush();
+        Delivery delivery;
+        try (EventProducer producer = new EventProducer(broker.bootstrap, topic, timeout)) {
+            for (EventLine line : lines) {
+                String oversize = producer.oversize(line.event);
+                if (oversize != null) {
+                    throw new IllegalArgumentException("line " + line.number + ": " + oversize + "; nothing was sent");
+                }
+            }
+            delivery = Delivery.send(producer, lines);
         }
-        System.out.println("produced " + events.size() + " events to " + topic);
+        System.out.println("produced " + delivery.acknowledged + " events to " + topic);
+        if (!delivery.failures.isEmpty()) {
+            PrintWriter err = spec.commandLine().getErr();
+            delivery.failures.forEach(err::println);
+            err.println("error: " + delivery.failures.size() + " of " + lines.size() + " events were not delivered");
+            return 1;
+        }
         return 0;
     }
 }

@@ -31,7 +31,11 @@ final class ConversationReplay {
         this.producerName = producerName;
     }
 
-    /** Sends, in file order, every event whose session is not waiting for an answer; returns how many. */
+    /**
+     * Sends, in file order, every event whose session is not waiting for an answer; returns how many.
+     *
+     * @throws org.apache.kafka.common.KafkaException when one was not delivered, with the broker's reason
+     */
     int advance() {
         int before = sent;
         for (Iterator<SessionEvent> it = unsent.iterator(); it.hasNext(); ) {
@@ -62,6 +66,8 @@ final class ConversationReplay {
                 .setProducer(producerName)
                 .setPayload(ConversationTurn.newBuilder().setRole("assistant").setText(answer.getText()).build())
                 .build());
+        // checked now: the last answer's turn has no later advance() to flush it
+        producer.flush();
         sent++;
         awaiting.remove(answer.getSessionId());
     }

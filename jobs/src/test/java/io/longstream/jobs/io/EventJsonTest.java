@@ -1,8 +1,10 @@
 package io.longstream.jobs.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.longstream.schemas.Control;
 import io.longstream.schemas.ControlAction;
@@ -32,7 +34,7 @@ class EventJsonTest {
                 "{\"session\":\"s\",\"type\":\"control\",\"action\":\"set_policy\",\"policy\":\"sinks\"}")));
         assertEquals(5, events.size());
         SessionEvent doc = events.get(0);
-        assertEquals("s-3", doc.getEventId(), "default event id: session and line number");
+        assertTrue(doc.getEventId().matches("[0-9a-f]{12}-3"), "default event id: the stream's fingerprint and line number");
         assertEquals(Instant.ofEpochMilli(5), doc.getEventTime());
         assertEquals("test", doc.getProducer());
         assertEquals(Map.of("k", "v"), ((DocumentChunk) doc.getPayload()).getMetadata());
@@ -55,14 +57,52 @@ class EventJsonTest {
     @Test
     void aBadLineIsNamedWithWhatIsWrong() {
         assertEquals("line 7: not JSON: Unexpected character ('x' (code 120)): was expecting double-quote to start field name",
-                assertThrows(IllegalArgumentException.class, () -> json.parse("{x}", 7)).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> json.parse("{x}", 7, "f")).getMessage());
         assertEquals("line 2: field \"session\" must be a string",
-                assertThrows(IllegalArgumentException.class, () -> json.parse("{\"type\":\"turn\"}", 2)).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> json.parse("{\"type\":\"turn\"}", 2, "f")).getMessage());
         assertEquals("line 3: type must be document, turn, query or control, got memo",
-                assertThrows(IllegalArgumentException.class, () -> json.parse("{\"session\":\"s\",\"type\":\"memo\"}", 3)).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> json.parse("{\"session\":\"s\",\"type\":\"memo\"}", 3, "f")).getMessage());
         assertEquals("line 4: a query needs an integer max_new_tokens", assertThrows(IllegalArgumentException.class,
-                () -> json.parse("{\"session\":\"s\",\"type\":\"query\",\"query\":\"q\",\"text\":\"t\"}", 4)).getMessage());
+                () -> json.parse("{\"session\":\"s\",\"type\":\"query\",\"query\":\"q\",\"text\":\"t\"}", 4, "f")).getMessage());
         assertEquals("line 5: action must be reset, close or set_policy, got PAUSE", assertThrows(IllegalArgumentException.class,
-                () -> json.parse("{\"session\":\"s\",\"type\":\"control\",\"action\":\"pause\"}", 5)).getMessage());
+                () -> json.parse("{\"session\":\"s\",\"type\":\"control\",\"action\":\"pause\"}", 5, "f")).getMessage());
+    }
+
+    @Test
+    void defaultIdsDifferBetweenStreamsAndRepeatWithTheSameStream() throws IOException {
+        String first = "{\"session\":\"s\",\"type\":\"document\",\"text\":\"tide tables\"}\n"
+                + "{\"session\":\"s\",\"type\":\"turn\",\"role\":\"user\",\"text\":\"hi\"}";
+        String second = "{\"session\":\"s\",\"type\":\"document\",\"text\":\"ferry times\"}\n"
+                + "{\"session\":\"s\",\"type\":\"turn\",\"role\":\"user\",\"text\":\"hi\"}";
+        List<EventLine> a = json.readLines(new StringReader(first));
+        List<EventLine> b = json.readLines(new StringReader(second));
+        for (int i = 0; i < 2; i++) {
+            assertEquals(i + 1, a.get(i).number);
+            assertNotEquals(a.get(i).event.getEventId(), b.get(i).event.getEventId(), "line " + (i + 1) + " of two files");
+        }
+        assertEquals(a.get(0).event.getEventId(), ((DocumentChunk) a.get(0).event.getPayload()).getDocId(), "a document's default id");
+        List<EventLine> again = json.readLines(new StringReader(first));
+        assertEquals(a.get(1).event.getEventId(), again.get(1).event.getEventId(), "the same stream again: the same ids");
+    }
+
+    @Test
+    void anIdUsedTwiceForOneSessionIsRefusedWithBothLines() throws IOException {
+        String twoSessions = "{\"session\":\"s\",\"type\":\"turn\",\"role\":\"user\",\"text\":\"hi\",\"event\":\"e1\"}\n"
+                + "{\"session\":\"t\",\"type\":\"turn\",\"role\":\"user\",\"text\":\"hi\",\"event\":\"e1\"}\n";
+        assertEquals(2, json.readLines(new StringReader(twoSessions)).size(), "ids are per session");
+        String repeated = twoSessions + "\n{\"session\":\"s\",\"type\":\"turn\",\"role\":\"user\",\"text\":\"again\",\"event\":\"e1\"}";
+        assertEquals("line 4: event id e1 of session s is already used on line 1",
+                assertThrows(IllegalArgumentException.class, () -> json.readLines(new StringReader(repeated))).getMessage());
+    }
+
+    @Test
+    void validJsonBeyondJacksonsDefaultLimitsIsReadOrNamedForWhatItIs() {
+        // Jackson refuses strings over 20 M characters by default; the broker's record limit is the one that counts
+        String text = "x".repeat(20_000_001);
+        SessionEvent big = json.parse("{\"session\":\"s\",\"type\":\"document\",\"text\":\"" + text + "\"}", 1, "f");
+        assertEquals(text.length(), ((DocumentChunk) big.getPayload()).getText().length());
+        String deep = "{\"session\":\"s\",\"type\":\"document\",\"text\":\"t\",\"x\":" + "[".repeat(1001) + "]".repeat(1001) + "}";
+        String message = assertThrows(IllegalArgumentException.class, () -> json.parse(deep, 2, "f")).getMessage();
+        assertTrue(message.startsWith("line 2: cannot be read: Document nesting depth (1001) exceeds the maximum allowed"), message);
     }
 }
