@@ -64,9 +64,10 @@ class ClusterTest {
         List<SessionEvent> events = SessionStreams.interleaved("c", 2, 12, 7);
         List<SessionEvent> before = events.subList(0, events.size() / 2);
         List<SessionEvent> after = events.subList(events.size() / 2, events.size());
-        try (EmbeddedKafka kafka = EmbeddedKafka.start();
-             StandaloneFlinkCluster cluster = new StandaloneFlinkCluster(work.resolve("flink"), lib(),
-                     Files.readString(DEPLOY.resolve("config.yaml"))).start()) {
+        try (StandaloneFlinkCluster cluster = new StandaloneFlinkCluster(work.resolve("flink"), lib(),
+                     Files.readString(DEPLOY.resolve("config.yaml"))).launch();
+             EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            cluster.awaitTaskManager();
             String taskManager = onlyTaskManager(cluster);
             String checkpoints = FlinkSettings.uri(work.resolve("checkpoints"));
             String first = submit(cluster, kafka, checkpoints, null);
@@ -96,7 +97,6 @@ class ClusterTest {
                 DirectAnswers direct = new DirectAnswers(model, CacheDtype.BF16,
                         new SessionMemories(model, POLICY, BUDGET, CHUNK, CacheDtype.BF16)::create);
                 assertEquals(direct.answers(events), tokensOf(outputs.answers), "answers after the restart equal an uninterrupted run's");
-                cluster.flink("cancel", second);
                 assertFalse(cluster.log("taskmanager").contains("UnsatisfiedLinkError"), cluster.log("taskmanager"));
             }
         }

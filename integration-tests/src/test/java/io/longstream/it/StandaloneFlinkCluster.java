@@ -76,8 +76,8 @@ final class StandaloneFlinkCluster implements AutoCloseable {
         this.rest = "http://127.0.0.1:" + restPort;
     }
 
-    /** Starts the JobManager and one TaskManager and returns once the TaskManager's slot is offered. */
-    StandaloneFlinkCluster start() throws Exception {
+    /** Starts the JobManager and one TaskManager ({@link #awaitTaskManager} waits for them). */
+    StandaloneFlinkCluster launch() throws IOException {
         JobManagerProcessSpec jm = JobManagerProcessUtils.processSpecFromConfig(conf);
         launch("jobmanager", List.of(JobManagerProcessUtils.generateJvmParametersStr(jm, conf)),
                 "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
@@ -85,11 +85,15 @@ final class StandaloneFlinkCluster implements AutoCloseable {
         TaskExecutorProcessSpec tm = TaskExecutorProcessUtils.processSpecFromConfig(conf);
         launch("taskmanager", List.of(ProcessMemoryUtils.generateJvmParametersStr(tm)),
                 "org.apache.flink.runtime.taskexecutor.TaskManagerRunner", TaskExecutorProcessUtils.generateDynamicConfigsStr(tm));
+        return this;
+    }
+
+    /** Returns once the TaskManager has registered and offers its slot. */
+    void awaitTaskManager() throws Exception {
         await(() -> {
             JsonNode overview = get("/overview");
             return overview != null && overview.get("taskmanagers").asInt() == 1 && overview.get("slots-available").asInt() == 1;
         }, "the TaskManager's slot");
-        return this;
     }
 
     /** {@code flink ARGS} against this cluster, in its own JVM; returns its output, failing unless it exits 0. */
