@@ -9,9 +9,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.jar.JarFile;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** The job jar that {@code flink run} takes: the pipeline and its connectors, never the broker or Flink itself. */
+/**
+ * The job jar that {@code flink run} takes: the pipeline and its connectors, never the broker, its test kit,
+ * Flink itself, or the jars with native libraries that a cluster's lib/ holds (jobs/target/flink-lib).
+ */
 class JobJarTest {
     private static final Path JAR = Path.of(System.getProperty("longstream.jobJar", "../jobs/target/missing-job.jar"));
 
@@ -25,13 +29,35 @@ class JobJarTest {
                     "io/longstream/operators/SessionInferenceFunction.class",
                     "org/apache/flink/connector/kafka/sink/KafkaSink.class",
                     "org/apache/kafka/clients/producer/KafkaProducer.class",
-                    "org/apache/avro/Schema.class")) {
+                    "org/apache/avro/Schema.class",
+                    "io/longstream/operators/episodes/SegmentEncoder.class",
+                    "dev/langchain4j/model/embedding/onnx/allminilml6v2q/AllMiniLmL6V2QuantizedEmbeddingModel.class")) {
                 assertTrue(names.contains(needed), "the job jar lacks " + needed);
             }
             for (String banned : List.of("kafka/server/", "org/apache/kafka/common/test/", "scala/", "io/longstream/jobs/local/",
                     "org/apache/flink/runtime/", "org/apache/flink/streaming/api/environment/", "org/rocksdb/",
-                    "io/longstream/jobs/bench/")) {
+                    "io/longstream/jobs/bench/",
+                    // what only the broker's test kit needs
+                    "org/junit/", "org/opentest4j/",
+                    // DJL's tokenizer and ONNX Runtime, with their native libraries: the cluster's lib/ has them
+                    "ai/djl/", "native/lib/", "ai/onnxruntime/", "com/sun/jna/")) {
                 assertTrue(names.stream().noneMatch(n -> n.startsWith(banned)), "the job jar must not contain " + banned);
+            }
+        }
+    }
+
+    @Test
+    void theJarsForTheClustersLibHoldTheNativeLibrariesTheJobLeftOut() throws IOException {
+        Path lib = Path.of(System.getProperty("longstream.flinkLib", "../jobs/target/missing-flink-lib"));
+        assertTrue(Files.isDirectory(lib), lib + " is built by the jobs module (mvn package)");
+        for (List<String> jarAndEntry : List.of(List.of("tokenizers-", "/libtokenizers.so"), List.of("onnxruntime-", "/libonnxruntime.so"),
+                List.of("api-", "ai/djl/util/Utils.class"))) {
+            try (Stream<Path> jars = Files.list(lib)) {
+                Path jar = jars.filter(p -> p.getFileName().toString().startsWith(jarAndEntry.get(0))).findFirst()
+                        .orElseThrow(() -> new AssertionError("no " + jarAndEntry.get(0) + "*.jar in " + lib));
+                try (JarFile j = new JarFile(jar.toFile())) {
+                    assertTrue(j.stream().anyMatch(e -> e.getName().endsWith(jarAndEntry.get(1))), jar + " lacks " + jarAndEntry.get(1));
+                }
             }
         }
     }

@@ -60,7 +60,7 @@ public final class Demo {
         if (extracted != null) {
             settings.modelDir = extracted;
         }
-        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+        try (EmbeddedKafka kafka = checkedThenStarted(settings)) {
             settings.bootstrap = kafka.bootstrapServers();
             TopicSetup.ensure(settings.bootstrap, settings.topics, Math.max(2, settings.parallelism), (short) 1);
             out.println("kafka: " + settings.bootstrap + " (in-process KRaft broker; topics " + settings.topics.events + ", "
@@ -84,6 +84,12 @@ public final class Demo {
                 FileUtils.deleteDirectory(extracted.getParent().toFile());
             }
         }
+    }
+
+    /** Checks every option first, so that a bad one ends the demo before a broker starts. */
+    private static EmbeddedKafka checkedThenStarted(PipelineSettings settings) throws Exception {
+        settings.checkOptions();
+        return EmbeddedKafka.start();
     }
 
     private boolean play(List<SessionEvent> events, PipelineSettings settings, Options options, DemoTally tally, long start)

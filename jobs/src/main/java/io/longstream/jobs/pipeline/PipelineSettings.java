@@ -9,7 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
-/** Everything a pipeline run is configured with; {@link #check()} fails fast naming the bad setting. */
+/** Everything a pipeline run is configured with; {@link #check()} fails fast naming the bad setting's option. */
 public final class PipelineSettings {
     public String bootstrap;
     public Topics topics = Topics.defaults();
@@ -35,23 +35,37 @@ public final class PipelineSettings {
     /** Idle sessions are dropped after this long; zero keeps them forever. */
     public Duration idleTtl = Duration.ZERO;
 
+    /** Every setting, the bootstrap servers included; the pipeline is built only from settings that pass. */
     public PipelineSettings check() {
         require(bootstrap != null && !bootstrap.isBlank(), "bootstrap servers are not set (--bootstrap)");
+        return checkOptions();
+    }
+
+    /**
+     * Every setting that can be checked without a broker (the model folder is read, nothing is started):
+     * callers run it before they start or contact a broker, create topics or submit to a cluster.
+     */
+    public PipelineSettings checkOptions() {
         require(modelDir != null, "the model folder is not set (--model)");
         require(Files.isDirectory(modelDir), "model folder " + modelDir + " does not exist (--model)");
-        require(threads >= 1, "threads must be >= 1, got " + threads);
-        require(chunk >= 1, "chunk must be >= 1, got " + chunk);
-        require(budget >= 0, "budget must be >= 0 (0 = unbounded), got " + budget);
-        require(maxTextBytes >= 1, "max text bytes must be >= 1, got " + maxTextBytes);
-        require(maxNewTokens >= 1, "max new tokens must be >= 1, got " + maxNewTokens);
-        require(parallelism >= 1, "parallelism must be >= 1, got " + parallelism);
-        require(maxParallelism >= parallelism, "max parallelism " + maxParallelism + " is below the parallelism " + parallelism);
+        require(threads >= 1, "--threads must be >= 1, got " + threads);
+        require(chunk >= 1, "--chunk must be >= 1, got " + chunk);
+        require(budget >= 0, "--budget must be >= 0 (0 = unbounded), got " + budget);
+        require(maxTextBytes >= 1, "--max-text-bytes must be >= 1, got " + maxTextBytes);
+        require(maxNewTokens >= 1, "--max-new-tokens must be >= 1, got " + maxNewTokens);
+        require(parallelism >= 1, "--parallelism must be >= 1, got " + parallelism);
+        require(maxParallelism >= parallelism, "--max-parallelism " + maxParallelism + " is below the parallelism " + parallelism);
         require(!checkpointInterval.isNegative() && !checkpointInterval.isZero(),
-                "checkpoint interval must be positive, got " + checkpointInterval);
-        require(decodeBlock >= 1, "decode block must be >= 1, got " + decodeBlock);
-        require(!idleTtl.isNegative(), "idle TTL must be >= 0 (0 = off), got " + idleTtl);
-        // the policy's spec and budget are checked against the model now, not at the first session
-        sessionConfig().checkPolicy(policy, ModelConfig.read(modelDir).layers);
+                "--checkpoint-interval must be positive, got " + checkpointInterval);
+        require(decodeBlock >= 1, "--decode-block must be >= 1, got " + decodeBlock);
+        require(!idleTtl.isNegative(), "--idle-ttl must be >= 0 (0 = off), got " + idleTtl);
+        int layers = ModelConfig.read(modelDir).layers;
+        try {
+            // the policy's spec and budget are checked against the model now, not at the first session
+            sessionConfig().checkPolicy(policy, layers);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--policy " + policy + ": " + e.getMessage(), e);
+        }
         return this;
     }
 
