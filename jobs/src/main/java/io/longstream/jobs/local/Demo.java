@@ -57,7 +57,8 @@ public final class Demo {
         Path work = Files.createTempDirectory("longstream-demo-");
         PipelineSettings settings = options.pipeline;
         Path extracted = settings.modelDir == null ? DemoModel.extract() : null;
-        if (extracted != null) {
+        boolean randomWeights = extracted != null;
+        if (randomWeights) {
             settings.modelDir = extracted;
         }
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
@@ -68,14 +69,14 @@ public final class Demo {
             LocalJob job = LocalJob.start(settings, work.resolve("checkpoints"), null, "longstream-demo");
             out.println("flink web UI: " + job.webUi() + " (model " + settings.modelDir.getFileName() + ", checkpoints in "
                     + work.resolve("checkpoints") + ")");
-            if (extracted != null) {
+            if (randomWeights) {
                 out.println(DemoModel.CAVEAT);
             }
             try {
                 DemoTally tally = new DemoTally();
-                boolean finished = play(events, settings, options, tally, start, extracted != null);
+                boolean finished = play(events, settings, options, tally, start, randomWeights);
                 if (!options.follow || !finished) {
-                    summarise(tally, start, extracted != null);
+                    summarise(tally, start, randomWeights);
                 }
                 return finished ? 0 : 1;
             } finally {
