@@ -1,43 +1,115 @@
 package io.longstream.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.longstream.jobs.cli.LongstreamCli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
-/** {@code longstream demo}, in-process through the CLI's main class: broker, MiniCluster, job, sample stream. */
+/** {@code longstream demo}, in-process through the CLI's main class: broker, MiniCluster, job, a played stream. */
 class DemoTest {
+    private static final String CAVEAT = "note: the bundled demo model llama-tiny-f32 has random weights, so its answers are noise";
+
     @Test
     @Timeout(300)
     void theDemoPlaysTheSampleStreamAndSummarisesIt() {
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        PrintStream stdout = System.out;
-        int exit;
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            exit = LongstreamCli.commandLine().execute("demo", "--timeout", "180", "--threads", "1");
-        } finally {
-            System.setOut(stdout);
-        }
-        String out = captured.toString(StandardCharsets.UTF_8);
-        stdout.print(out);
-        assertEquals(0, exit, out);
-        List<String> lines = Arrays.asList(out.split("\n"));
-        assertTrue(lines.get(0).startsWith("kafka: "), out);
-        assertTrue(lines.get(1).startsWith("flink web UI: http://127.0.0.1:"), out);
+        Run run = demo("--timeout", "180", "--threads", "1");
+        assertEquals(0, run.exit, run.out);
+        List<String> lines = run.out.lines().collect(Collectors.toList());
+        assertTrue(lines.get(0).startsWith("kafka: "), run.out);
+        assertTrue(lines.get(1).startsWith("flink web UI: http://127.0.0.1:"), run.out);
+        assertTrue(lines.get(2).startsWith(CAVEAT), "the random weights are said at the start\n" + run.out);
+        assertTrue(lines.get(lines.size() - 2).startsWith(CAVEAT), "and beside the summary\n" + run.out);
         List<String> answers = lines.stream().filter(l -> l.startsWith("answer ")).collect(Collectors.toList());
-        assertEquals(5, answers.size(), out);
+        assertEquals(5, answers.size(), run.out);
+        for (String answer : answers) {
+            // each answer right under its question, e.g. query recipes/salt: "How much salt goes into the bread?"
+            String question = lines.get(lines.indexOf(answer) - 1);
+            String id = answer.substring("answer  ".length(), answer.indexOf(':'));
+            assertTrue(question.startsWith("query   " + id + ": \""), question + "\n" + answer);
+        }
+        assertTrue(lines.contains("query   recipes/salt: \"How much salt goes into the bread?\""), run.out);
         String summary = lines.get(lines.size() - 1);
         // 13 events in the sample, plus each of the 5 answers sent back as an assistant turn; every query
         // finds tokens pending and flushes them first, so one memory update per query
         assertTrue(summary.startsWith("summary: sessions=3 events=18 answers=5 rejected=0 memory_updates=5 "), summary);
+        assertEquals(5, lines.stream().filter(l -> l.startsWith("memory ")).count(), run.out);
+        assertPlainProgress(run.err);
+        assertTrue(run.err.contains("progress: events 18/18 sent, tokens 486/486 taken in\n"), run.err);
+    }
+
+    /**
+     * A document of thousands of tokens in chunks of 32: a memory update per chunk, but one memory line, written when
+     * the query's flush takes the document in; meanwhile stderr, not a terminal here, gets plain progress lines.
+     */
+    @Test
+    @Timeout(300)
+    void aLongDocumentShowsProgressAndOneMemoryLine(@TempDir Path dir) throws Exception {
+        Path stream = dir.resolve("book.jsonl");
+        String text = "The ferry Aurora left pier four at dawn while fog held the cargo ship Meridian until noon. ".repeat(60);
+        Files.writeString(stream, "{\"session\":\"book\",\"type\":\"document\",\"doc\":\"book\",\"text\":\"" + text + "\"}\n"
+                + "{\"session\":\"book\",\"type\":\"query\",\"query\":\"q\",\"text\":\"Who left first?\",\"max_new_tokens\":4}\n");
+
+        Run run = demo("--file", stream.toString(), "--chunk", "32", "--checkpoint-interval", "1", "--timeout", "240",
+                "--threads", "1");
+
+        assertEquals(0, run.exit, run.out + run.err);
+        List<String> memory = run.out.lines().filter(l -> l.startsWith("memory ")).collect(Collectors.toList());
+        assertEquals(1, memory.size(), run.out);
+        assertTrue(memory.get(0).startsWith("memory  book after book-1: ok, "), memory.get(0));
+        assertFalse(memory.get(0).contains("not yet in the cache"), memory.get(0));
+        Matcher summary = Pattern.compile("summary: sessions=1 events=3 answers=1 rejected=0 memory_updates=(\\d+) tokens_ingested=(\\d+) ")
+                .matcher(run.out);
+        assertTrue(summary.find(), run.out);
+        long tokens = Long.parseLong(summary.group(2));
+        assertTrue(tokens > 2_000, "a long document: " + tokens + " tokens");
+        // one update per chunk of 32, and the query's flush of the rest
+        assertEquals((tokens + 31) / 32, Long.parseLong(summary.group(1)), run.out);
+        assertPlainProgress(run.err);
+        assertTrue(run.err.contains(String.format("progress: events 3/3 sent, tokens %,d/%,d taken in\n", tokens, tokens)), run.err);
+    }
+
+    /** Progress written for a log: whole lines, no carriage returns or escape codes. */
+    private static void assertPlainProgress(String err) {
+        assertFalse(err.contains("\r") || err.contains("\u001b"), err);
+        assertTrue(err.lines().anyMatch(l -> l.startsWith("progress: events ")), err);
+    }
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run demo(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream stdout = System.out;
+        PrintStream stderr = System.err;
+        int exit;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            String[] command = new String[args.length + 1];
+            command[0] = "demo";
+            System.arraycopy(args, 0, command, 1, args.length);
+            exit = LongstreamCli.commandLine().execute(command);
+        } finally {
+            System.setOut(stdout);
+            System.setErr(stderr);
+        }
+        Run run = new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        stdout.print(run.out);
+        stderr.print(run.err);
+        return run;
     }
 }

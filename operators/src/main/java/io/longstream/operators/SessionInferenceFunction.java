@@ -557,6 +557,7 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
                 .setSessionId(session)
                 .setEventId(eventId == null ? "" : eventId)
                 .setTokensIngested(meta.tokensIngested)
+                .setTokensPending(meta.pending.length)
                 .setCacheEntriesPerLayer(perLayer)
                 .setCacheBytes(entries * bytesPerEntry)
                 .setPagesWritten(pagesWritten)

@@ -79,6 +79,22 @@ class SessionInferenceFunctionTest {
     }
 
     @Test
+    void everyUpdateSaysHowManyIngestedTokensAreNotYetInTheCache() throws Exception {
+        try (SessionHarness h = SessionHarness.open(config(40, 0))) {
+            h.send(doc("s", "d1", "tide ".repeat(60)), query("s", "q"));
+            List<MemoryUpdate> updates = h.memory();
+            assertTrue(updates.size() >= 2, "one memory update per chunk: " + updates);
+            for (int i = 0; i < updates.size(); i++) {
+                MemoryUpdate m = updates.get(i);
+                // under full nothing is evicted: what is not pending is in the cache
+                assertEquals(m.getTokensIngested() - m.getTokensPending(), (long) m.getCacheEntriesPerLayer().get(0), "update " + i);
+                boolean last = i == updates.size() - 1;
+                assertEquals(last, m.getTokensPending() == 0, "only the query's flush takes the document in fully: " + m);
+            }
+        }
+    }
+
+    @Test
     void anEventPastTheBudgetIsRejectedAndLeavesTheSessionUnchanged() throws Exception {
         try (SessionHarness withBigDoc = SessionHarness.open(config(32, 120));
              SessionHarness without = SessionHarness.open(config(32, 120))) {

@@ -13,12 +13,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Benchmarks, each printing a table with the machine it ran on. */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Speed benchmarks.",
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Run speed benchmarks.",
         subcommands = BenchCommand.Cpu.class)
 final class BenchCommand {
 
     @Command(name = "cpu", mixinStandardHelpOptions = true,
-            description = "CPU prefill/decode on a random Llama-3.2-1B-shaped bf16 model vs the machine's roofline and Jlama.")
+            description = "Measure CPU prefill and decode on a random Llama-3.2-1B-shaped bf16 model against the machine's roofline and Jlama.")
     static final class Cpu implements Callable<Integer> {
         @Option(names = "--threads", paramLabel = "N", description = "worker threads (default: all cores)")
         int threads = Runtime.getRuntime().availableProcessors();

@@ -24,7 +24,8 @@ final class ConsumeCommand implements Callable<Integer> {
     @Option(names = "--topic-prefix", paramLabel = "NAME", description = "prefix of the short topic names (default: ${DEFAULT-VALUE})")
     String topicPrefix = "longstream";
 
-    @Option(names = "--format", paramLabel = "FORMAT", description = "json (one Avro JSON object per line, default) or text")
+    @Option(names = "--format", paramLabel = "FORMAT", description = "json (one Avro JSON object per line, default) or text "
+            + "(one line per answer, reject, and memory update that takes its events in or changes the session)")
     String format = "json";
 
     @Option(names = "--max", paramLabel = "N", description = "stop after N records (default: never)")
@@ -54,7 +55,11 @@ final class ConsumeCommand implements Callable<Integer> {
             long idleSince = System.nanoTime();
             while (seen < max && (idleSeconds == 0 || System.nanoTime() - idleSince < idleSeconds * 1_000_000_000L)) {
                 for (OutputRecord r : consumer.poll(Duration.ofMillis(500))) {
-                    System.out.println(format.equals("json") ? r.value.toString() : OutputLines.describe(r.value));
+                    if (format.equals("json")) {
+                        System.out.println(r.value.toString());
+                    } else if (!OutputLines.isProgressOnly(r.value)) {
+                        System.out.println(OutputLines.describe(r.value));
+                    }
                     idleSince = System.nanoTime();
                     if (++seen == max) {
                         break;

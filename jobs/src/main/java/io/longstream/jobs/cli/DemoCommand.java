@@ -10,8 +10,10 @@ import picocli.CommandLine.Option;
 
 /** Kafka, Flink and the job in this process, playing a recorded stream. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Start a Kafka broker and a Flink MiniCluster in this process, run the pipeline on them, play a",
-                "stream of sessions (the shipped sample by default) and print answers and memory figures as they arrive."})
+        description = {"Play a stream of sessions through Kafka and Flink in this process, printing answers as they arrive.",
+                "Starts a Kafka broker and a Flink MiniCluster in this process, runs the pipeline on them, plays the stream",
+                "(the shipped sample by default) as a conversation and prints each query with its answer, a line per event",
+                "taken into memory, and progress on stderr."})
 final class DemoCommand implements Callable<Integer> {
     @Mixin
     PipelineOptions pipeline;
@@ -35,6 +37,6 @@ final class DemoCommand implements Callable<Integer> {
         options.stream = file;
         options.follow = follow;
         options.timeout = Duration.ofSeconds(timeoutSeconds);
-        return new Demo(System.out, System.err).run(options);
+        return new Demo(System.out, System.err, Boolean.getBoolean(LongstreamCli.STDERR_IS_TERMINAL)).run(options);
     }
 }

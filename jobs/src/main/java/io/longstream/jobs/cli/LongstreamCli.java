@@ -1,6 +1,7 @@
 package io.longstream.jobs.cli;
 
 import io.longstream.inference.model.ModelFormatException;
+import java.util.concurrent.Callable;
 import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -10,13 +11,21 @@ import picocli.CommandLine.Command;
         description = "Continuous long-context LLM ingestion on Flink and Kafka.",
         subcommands = {DemoCommand.class, RunCommand.class, ProduceCommand.class, ConsumeCommand.class,
                 LogitsCommand.class, GenerateCommand.class, PerplexityCommand.class, CacheMapCommand.class, ProfileCommand.class, BenchCommand.class, ConversationsCommand.class})
-public final class LongstreamCli implements Runnable {
+public final class LongstreamCli implements Callable<Integer> {
+    /**
+     * Whether the real stderr is a terminal ({@code true}/{@code false}), told by the launcher: it filters the JVM's
+     * stderr through a pipe, so the JVM cannot see for itself. Unset means not a terminal, which is right anywhere.
+     */
+    public static final String STDERR_IS_TERMINAL = "longstream.stderr.terminal";
+
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
+    /** No command given: the usage goes to stderr and the exit status says it was a usage error. */
     @Override
-    public void run() {
-        spec.commandLine().usage(System.err);
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return spec.exitCodeOnInvalidInput();
     }
 
     public static void main(String[] args) {

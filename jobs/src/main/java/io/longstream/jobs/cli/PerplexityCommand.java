@@ -18,8 +18,9 @@ import picocli.CommandLine.Option;
 
 /** Streaming perplexity of token-id streams under a cache policy and budget. */
 @Command(name = "perplexity", mixinStandardHelpOptions = true,
-        description = {"Streaming perplexity (StreamingLLM's evaluation): each line of the ids file is one stream, fed from an",
-                "empty cache in chunks (token by token by default) under the policy; prints one JSON object."})
+        description = {"Measure streaming perplexity under a cache policy, as StreamingLLM evaluates it.",
+                "Each line of the ids file is one stream, fed from an empty cache in chunks (token by token by default)",
+                "under the policy; prints one JSON object."})
 final class PerplexityCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model folder")
     Path model;

@@ -15,8 +15,9 @@ import picocli.CommandLine.Option;
 
 /** A model's EpiCache layer profile and the layer weights it yields, measured once and cached by model hash. */
 @Command(name = "profile", mixinStandardHelpOptions = true,
-        description = {"EpiCache's layer profile (kv-policies §6): per layer, how similar the keys stay under block-local",
-                "attention, measured once on the shipped text and cached by model hash; prints one JSON object."})
+        description = {"Print EpiCache's layer profile of a model as one JSON object.",
+                "Per layer, how similar the keys stay under block-local attention (kv-policies §6), measured once on the",
+                "shipped text and cached by model hash."})
 final class ProfileCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model folder (config.json, *.safetensors, tokenizer.json)")
     Path model;

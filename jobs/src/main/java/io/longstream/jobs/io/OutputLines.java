@@ -10,6 +10,15 @@ public final class OutputLines {
     private OutputLines() {
     }
 
+    /**
+     * Whether the record only reports progress: a memory update after a prefill chunk, with tokens of its events still
+     * pending. A reader prints a line for the update that takes them in (or says something else went on) instead.
+     */
+    public static boolean isProgressOnly(SpecificRecord record) {
+        return record instanceof MemoryUpdate
+                && ((MemoryUpdate) record).getTokensPending() > 0 && ((MemoryUpdate) record).getStatus().equals("ok");
+    }
+
     public static String describe(SpecificRecord record) {
         if (record instanceof Answer) {
             return describe((Answer) record);
@@ -23,6 +32,11 @@ public final class OutputLines {
         return record.toString();
     }
 
+    /** The question asked, printed beside its answer. */
+    public static String describeQuery(String session, String queryId, String text) {
+        return String.format("query   %s/%s: %s", session, queryId, quote(text));
+    }
+
     public static String describe(Answer a) {
         return String.format("answer  %s/%s: %s  [%s, %d tokens, prompt %d, cached %d, first token %d ms, total %d ms]",
                 a.getSessionId(), a.getQueryId(), quote(a.getText()), a.getFinishReason(), a.getTokenIds().size(),
@@ -30,8 +44,9 @@ public final class OutputLines {
     }
 
     public static String describe(MemoryUpdate m) {
-        return String.format("memory  %s after %s: %s, %d tokens ingested, entries per layer %s, %d KiB, %d pages written",
-                m.getSessionId(), m.getEventId(), m.getStatus(), m.getTokensIngested(), m.getCacheEntriesPerLayer(),
+        String pending = m.getTokensPending() > 0 ? " (" + m.getTokensPending() + " not yet in the cache)" : "";
+        return String.format("memory  %s after %s: %s, %d tokens ingested%s, entries per layer %s, %d KiB, %d pages written",
+                m.getSessionId(), m.getEventId(), m.getStatus(), m.getTokensIngested(), pending, m.getCacheEntriesPerLayer(),
                 m.getCacheBytes() / 1024, m.getPagesWritten());
     }
 

@@ -4,15 +4,12 @@ import io.longstream.jobs.io.EventJson;
 import io.longstream.jobs.io.EventProducer;
 import io.longstream.jobs.io.OutputConsumer;
 import io.longstream.jobs.io.OutputRecord;
-import io.longstream.jobs.io.RejectedBytes;
 import io.longstream.jobs.pipeline.PipelineSettings;
 import io.longstream.jobs.pipeline.TopicSetup;
 import io.longstream.schemas.Answer;
 import io.longstream.schemas.Query;
 import io.longstream.schemas.Rejected;
 import io.longstream.schemas.SessionEvent;
-import io.longstream.schemas.UndecodableRecordException;
-import io.longstream.schemas.WireDecoder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -44,10 +41,13 @@ public final class Demo {
 
     private final PrintStream out;
     private final PrintStream err;
+    private final boolean errIsTerminal;
 
-    public Demo(PrintStream out, PrintStream err) {
+    /** {@code errIsTerminal}: whether {@code err} is a terminal, where progress is drawn in place rather than logged in lines. */
+    public Demo(PrintStream out, PrintStream err, boolean errIsTerminal) {
         this.out = out;
         this.err = err;
+        this.errIsTerminal = errIsTerminal;
     }
 
     /** Runs the demo; returns 0 when every query was answered or rejected before the timeout. */
@@ -57,7 +57,8 @@ public final class Demo {
         Path work = Files.createTempDirectory("longstream-demo-");
         PipelineSettings settings = options.pipeline;
         Path extracted = settings.modelDir == null ? DemoModel.extract() : null;
-        if (extracted != null) {
+        boolean randomWeights = extracted != null;
+        if (randomWeights) {
             settings.modelDir = extracted;
         }
         try (EmbeddedKafka kafka = checkedThenStarted(settings)) {
@@ -68,11 +69,14 @@ public final class Demo {
             LocalJob job = LocalJob.start(settings, work.resolve("checkpoints"), null, "longstream-demo");
             out.println("flink web UI: " + job.webUi() + " (model " + settings.modelDir.getFileName() + ", checkpoints in "
                     + work.resolve("checkpoints") + ")");
+            if (randomWeights) {
+                out.println(DemoModel.CAVEAT);
+            }
             try {
                 DemoTally tally = new DemoTally();
-                boolean finished = play(events, settings, options, tally, start);
+                boolean finished = play(events, settings, options, tally, start, randomWeights);
                 if (!options.follow || !finished) {
-                    out.println(tally.summary((System.nanoTime() - start) / 1e9));
+                    summarise(tally, start, randomWeights);
                 }
                 return finished ? 0 : 1;
             } finally {
@@ -92,30 +96,34 @@ public final class Demo {
         return EmbeddedKafka.start();
     }
 
-    private boolean play(List<SessionEvent> events, PipelineSettings settings, Options options, DemoTally tally, long start)
-            throws IOException {
-        WireDecoder<SessionEvent> eventDecoder = WireDecoder.forReleased(SessionEvent.class);
+    private boolean play(List<SessionEvent> events, PipelineSettings settings, Options options, DemoTally tally, long start,
+                         boolean randomWeights) throws IOException {
         long deadline = System.nanoTime() + options.timeout.toNanos();
+        DemoProgress progress = new DemoProgress();
+        DemoOutputs shown = new DemoOutputs(events, tally, progress);
         try (EventProducer producer = new EventProducer(settings.bootstrap, settings.topics.events);
              OutputConsumer outputs = OutputConsumer.ofAll(settings.bootstrap, settings.topics);
-             DemoConsole console = new DemoConsole(out, err, "stream", events.size())) {
+             DemoConsole console = new DemoConsole(out, err, errIsTerminal, progress, DemoConsole.PLAIN_EVERY)) {
             ConversationReplay replay = new ConversationReplay(events, producer, PRODUCER);
             events.forEach(e -> tally.sessions.add(e.getSessionId()));
+            // the total counts an answer sent back for every query: known before the first send, so it does not jump
+            progress.events(0, replay.remaining());
             replay.advance();
             while (!replay.done() && System.nanoTime() < deadline) {
                 for (OutputRecord r : outputs.poll(Duration.ofMillis(200))) {
-                    console.line(tally.count(r.value));
+                    shown.take(r.value, console::line);
                     if (r.value instanceof Answer) {
                         replay.answered((Answer) r.value);
                     } else if (r.value instanceof Rejected) {
-                        refuse(replay, (Rejected) r.value, eventDecoder);
+                        shown.refusedQuery((Rejected) r.value).ifPresent(q -> replay.refused(q.getSessionId(), queryId(q)));
                     }
                 }
                 replay.advance();
-                console.progress(replay.sent(), replay.sent() + replay.remaining());
+                progress.events(replay.sent(), replay.sent() + replay.remaining());
+                console.progress(System.nanoTime());
             }
             if (replay.done()) {
-                drain(outputs, console, tally, settings.checkpointInterval);
+                drain(outputs, console, shown, settings.checkpointInterval);
             }
             tally.events = replay.sent();
             if (!replay.done()) {
@@ -125,48 +133,50 @@ public final class Demo {
             if (options.follow) {
                 console.close();
                 // the sample's summary now: following only ends with the JVM
-                out.println(tally.summary((System.nanoTime() - start) / 1e9));
-                follow(outputs, settings, tally);
+                summarise(tally, start, randomWeights);
+                follow(outputs, settings, shown);
             }
             return true;
         }
+    }
+
+    /** The summary line, last; before it, with the bundled model, the reminder that its answers are noise. */
+    private void summarise(DemoTally tally, long start, boolean randomWeights) {
+        if (randomWeights) {
+            out.println(DemoModel.CAVEAT);
+        }
+        out.println(tally.summary((System.nanoTime() - start) / 1e9));
     }
 
     /**
      * Reads on until nothing arrived for a checkpoint interval and a second: outputs of the last steps
      * (a memory update committed by its sink a moment after the answer) belong in the summary.
      */
-    private static void drain(OutputConsumer outputs, DemoConsole console, DemoTally tally, Duration checkpointInterval) {
+    private static void drain(OutputConsumer outputs, DemoConsole console, DemoOutputs shown, Duration checkpointInterval) {
         long quietNanos = checkpointInterval.plusSeconds(1).toNanos();
         long lastArrival = System.nanoTime();
         while (System.nanoTime() - lastArrival < quietNanos) {
             for (OutputRecord r : outputs.poll(Duration.ofMillis(200))) {
-                console.line(tally.count(r.value));
+                shown.take(r.value, console::line);
                 lastArrival = System.nanoTime();
             }
+            console.progress(System.nanoTime());
         }
     }
 
     /** Prints outputs until the JVM is stopped (Ctrl-C), for events produced by anyone. */
-    private void follow(OutputConsumer outputs, PipelineSettings settings, DemoTally tally) {
+    private void follow(OutputConsumer outputs, PipelineSettings settings, DemoOutputs shown) {
         out.println("following: produce events to " + settings.bootstrap + " topic " + settings.topics.events
                 + " (./longstream produce --bootstrap " + settings.bootstrap + " --file F.jsonl); Ctrl-C stops");
         while (!Thread.currentThread().isInterrupted()) {
             for (OutputRecord r : outputs.poll(Duration.ofMillis(500))) {
-                out.println(tally.count(r.value));
+                shown.take(r.value, out::println);
             }
         }
     }
 
-    private static void refuse(ConversationReplay replay, Rejected rejected, WireDecoder<SessionEvent> decoder) {
-        try {
-            SessionEvent e = decoder.decode(RejectedBytes.raw(rejected));
-            if (e.getPayload() instanceof Query) {
-                replay.refused(e.getSessionId(), ((Query) e.getPayload()).getQueryId());
-            }
-        } catch (UndecodableRecordException notAnEvent) {
-            // a record that never was an event answers no query
-        }
+    private static String queryId(SessionEvent query) {
+        return ((Query) query.getPayload()).getQueryId();
     }
 
     private static List<SessionEvent> readStream(Path file) throws IOException {

@@ -11,6 +11,9 @@ import java.util.List;
 /** The model the demo runs when none is given: a tiny Llama shipped in this jar, written to a temporary folder. */
 final class DemoModel {
     static final String NAME = "llama-tiny-f32";
+    /** Said when the demo runs this model, until a trained demo model ships. */
+    static final String CAVEAT = "note: the bundled demo model " + NAME + " has random weights, so its answers are noise"
+            + " (deterministic noise); pass --model DIR to ask a trained model";
     private static final String RESOURCE = "/io/longstream/jobs/demo/model/";
     private static final List<String> FILES = List.of(
             "config.json", "generation_config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json");

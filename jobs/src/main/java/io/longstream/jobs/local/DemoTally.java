@@ -1,6 +1,5 @@
 package io.longstream.jobs.local;
 
-import io.longstream.jobs.io.OutputLines;
 import io.longstream.schemas.Answer;
 import io.longstream.schemas.MemoryUpdate;
 import io.longstream.schemas.Rejected;
@@ -20,8 +19,8 @@ final class DemoTally {
     long pagesWritten;
     private final Map<String, Long> tokensIngested = new HashMap<>();
 
-    /** Counts an output record; returns its line for the console. */
-    String count(SpecificRecord record) {
+    /** Counts an output record. */
+    void count(SpecificRecord record) {
         if (record instanceof Answer) {
             answers++;
         } else if (record instanceof MemoryUpdate) {
@@ -29,7 +28,6 @@ final class DemoTally {
         } else if (record instanceof Rejected) {
             rejected++;
         }
-        return OutputLines.describe(record);
     }
 
     private void memory(MemoryUpdate m) {

@@ -13,7 +13,9 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -67,6 +69,47 @@ class CliTest {
         assertTrue(runExpectingError(2, "logits", "--model", MODEL, "--ids", "1,99999").contains("--ids: token id 99999"));
         assertTrue(runExpectingError(2, "generate", "--model", "/no/such/model", "--prompt", "x").contains("/no/such/model"));
         assertTrue(runExpectingError(2, "generate", "--model", MODEL, "--prompt", "x", "--top-p", "1.5").contains("top-p"));
+    }
+
+    @Test
+    void everyCommandSummaryInTheHelpIsAWholeSentence() {
+        StringWriter help = new StringWriter();
+        CommandLine cl = LongstreamCli.commandLine();
+        cl.setOut(new PrintWriter(help, true));
+        assertEquals(0, cl.execute("--help"));
+        for (CommandLine command : allCommands(cl)) {
+            // picocli lists a command by the first line of its description
+            String summary = command.getCommandSpec().usageMessage().description()[0];
+            assertTrue(summary.endsWith(".") && Character.isUpperCase(summary.charAt(0)),
+                    command.getCommandName() + "'s summary is cut or not a sentence: " + summary);
+        }
+        String listed = help.toString().replaceAll("\\s+", " ");
+        for (CommandLine command : cl.getSubcommands().values()) {
+            String summary = command.getCommandSpec().usageMessage().description()[0];
+            assertTrue(listed.contains(command.getCommandName() + " " + summary), "--help lists " + summary + "\n" + help);
+        }
+    }
+
+    @Test
+    void noCommandIsAUsageErrorWithTheUsageOnStderr() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = LongstreamCli.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        assertEquals(2, cl.execute());
+        assertEquals("", out.toString());
+        assertTrue(err.toString().startsWith("Usage: longstream "), err.toString());
+        assertTrue(err.toString().contains("Commands:"), err.toString());
+    }
+
+    private static List<CommandLine> allCommands(CommandLine root) {
+        List<CommandLine> all = new ArrayList<>();
+        for (CommandLine sub : root.getSubcommands().values()) {
+            all.add(sub);
+            all.addAll(allCommands(sub));
+        }
+        return all;
     }
 
     private static String generate(String... args) {
