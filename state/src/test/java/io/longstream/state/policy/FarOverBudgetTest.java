@@ -1,16 +1,16 @@
 package io.longstream.state.policy;
 
+import static io.longstream.state.policy.CacheContents.appendEverywhere;
+import static io.longstream.state.policy.CacheContents.positionsOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.longstream.state.cache.CacheDtype;
-import io.longstream.state.cache.HeadCache;
 import io.longstream.state.cache.KvCache;
 import io.longstream.state.policy.episodes.EpisodeEviction;
 import io.longstream.state.policy.episodes.EpisodeEviction.Level;
-import java.util.HashSet;
 import java.util.Set;
 import java.util.SplittableRandom;
 import net.jqwik.api.Arbitraries;
@@ -143,29 +143,5 @@ class FarOverBudgetTest {
         }
         policy.compact(cache);
         assertEquals(256 - policy.chunk(), cache.maxEntries());
-    }
-
-    private static void appendEverywhere(KvCache cache, int position, SplittableRandom random) {
-        float[] kv = new float[HEAD_DIM];
-        for (int d = 0; d < HEAD_DIM; d++) {
-            kv[d] = (float) random.nextGaussian();
-        }
-        for (int l = 0; l < cache.layers(); l++) {
-            for (int h = 0; h < cache.kvHeads(); h++) {
-                cache.head(l, h).append(position, kv, 0, kv, 0);
-            }
-        }
-    }
-
-    private static Set<Integer> positionsOf(KvCache cache, int layer, int head) {
-        HeadCache hc = cache.head(layer, head);
-        Set<Integer> out = new HashSet<>();
-        for (int slot = 0; slot < hc.slots(); slot++) {
-            int p = hc.position(slot);
-            if (p != HeadCache.FREE) {
-                assertTrue(out.add(p), "position " + p + " twice in one head");
-            }
-        }
-        return out;
     }
 }

@@ -1,5 +1,7 @@
 package io.longstream.state.policy;
 
+import static io.longstream.state.policy.CacheContents.appendEverywhere;
+import static io.longstream.state.policy.CacheContents.positionsOf;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,7 +11,6 @@ import io.longstream.state.cache.HeadCache;
 import io.longstream.state.cache.KvCache;
 import io.longstream.state.cache.KvPageCodec;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -135,30 +136,6 @@ class PolicyInvariantsTest {
 
     private static KvCache newCache() {
         return new KvCache(LAYERS, KV_HEADS, HEAD_DIM, CacheDtype.BF16);
-    }
-
-    private static void appendEverywhere(KvCache cache, int position, SplittableRandom random) {
-        float[] kv = new float[HEAD_DIM];
-        for (int d = 0; d < HEAD_DIM; d++) {
-            kv[d] = (float) random.nextGaussian();
-        }
-        for (int l = 0; l < LAYERS; l++) {
-            for (int h = 0; h < KV_HEADS; h++) {
-                cache.head(l, h).append(position, kv, 0, kv, 0);
-            }
-        }
-    }
-
-    private static Set<Integer> positionsOf(KvCache cache, int layer, int head) {
-        HeadCache hc = cache.head(layer, head);
-        Set<Integer> out = new HashSet<>();
-        for (int slot = 0; slot < hc.slots(); slot++) {
-            int p = hc.position(slot);
-            if (p != HeadCache.FREE) {
-                assertTrue(out.add(p), "position " + p + " twice in one head");
-            }
-        }
-        return out;
     }
 
     private static KvCache copyThroughPages(KvCache cache) {
