@@ -11,10 +11,8 @@ import io.longstream.state.cache.RopeMode;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.SplittableRandom;
-import java.util.concurrent.ConcurrentHashMap;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -28,13 +26,6 @@ import org.junit.jupiter.api.Test;
  * seed and tries.
  */
 class BatchedForwardTest {
-    private static final Map<String, Model> MODELS = new ConcurrentHashMap<>();
-
-    /** One model per (fixture, threads), loaded once for the whole class. */
-    static Model model(String name, int threads) {
-        return MODELS.computeIfAbsent(name + "/" + threads, key -> Model.load(Fixtures.model(name), threads));
-    }
-
     /** One session: its cache run alone, its copy run in batches, and what each observer saw. */
     private static final class Session {
         final KvCache alone;
@@ -54,8 +45,8 @@ class BatchedForwardTest {
                                                      @ForAll @IntRange(min = 1, max = 3) int rounds,
                                                      @ForAll long seed) {
         String name = Fixtures.MODELS[modelIndex];
-        Transformer alone = model(name, 1).transformer();
-        Transformer batched = model(name, threads).transformer();
+        Transformer alone = LoadedModels.get(name, 1).transformer();
+        Transformer batched = LoadedModels.get(name, threads).transformer();
         int vocab = alone.config().vocab;
         SplittableRandom random = new SplittableRandom(seed);
         List<Session> all = new ArrayList<>();
@@ -141,7 +132,7 @@ class BatchedForwardTest {
 
     @Test
     void stepsSharingACacheAreRefusedBeforeAnythingRuns() {
-        Transformer t = model("llama-tiny-f32", 2).transformer();
+        Transformer t = LoadedModels.get("llama-tiny-f32", 2).transformer();
         KvCache shared = t.newCache(CacheDtype.BF16);
         KvCache other = t.newCache(CacheDtype.BF16);
         t.forward(new int[] {5, 6, 7}, shared, false);
@@ -156,7 +147,7 @@ class BatchedForwardTest {
 
     @Test
     void aBadTokenAnywhereInTheBatchFailsItBeforeAnythingRuns() {
-        Transformer t = model("llama-tiny-f32", 2).transformer();
+        Transformer t = LoadedModels.get("llama-tiny-f32", 2).transformer();
         KvCache first = t.newCache(CacheDtype.F32);
         KvCache second = t.newCache(CacheDtype.F32);
         assertThrows(IllegalArgumentException.class, () -> t.forward(List.of(
