@@ -6,7 +6,7 @@ import java.util.Objects;
 /**
  * One session's part of a batched forward pass: {@code tokens} at {@code cache}'s next positions, attending to that cache
  * only; the logits of every token ({@code allLogits}) or of the last; every attention weight shown to {@code observer}
- * (null: none).
+ * (null: none), which sees this step's weights only, token indices counted within the step.
  */
 public record ForwardStep(int[] tokens, KvCache cache, boolean allLogits, AttentionObserver observer) {
     public ForwardStep {

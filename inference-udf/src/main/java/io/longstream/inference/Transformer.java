@@ -33,6 +33,7 @@ public interface Transformer extends AutoCloseable {
      * Runs the steps of several sessions as one forward pass: the weights are read once for all their rows, while each
      * step appends to and attends to its own cache only. A step's logits are bit-identical to running it alone, whatever
      * the other steps and their order (batch invariance: every reduction runs in a fixed order within one row).
+     * Activation memory grows with the rows of all steps together.
      *
      * @return each step's logits, in the order of {@code batch}, as {@link #forward(int[], KvCache, boolean)} returns them
      * @throws IllegalArgumentException if two steps share a cache (nothing has run then)

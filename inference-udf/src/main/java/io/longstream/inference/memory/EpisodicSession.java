@@ -209,6 +209,9 @@ public final class EpisodicSession implements SessionMemory {
 
         @Override
         public List<ForwardStep> nextForwards() {
+            if (done()) {
+                throw new IllegalStateException("the chunk is prefilled");
+            }
             List<ForwardStep> steps = new ArrayList<>();
             marks.clear();
             scores.clear();

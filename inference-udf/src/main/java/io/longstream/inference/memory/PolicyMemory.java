@@ -87,6 +87,9 @@ public final class PolicyMemory implements SessionMemory {
 
             @Override
             public List<ForwardStep> nextForwards() {
+                if (done()) {
+                    throw new IllegalStateException("the chunk is prefilled");
+                }
                 return List.of(step);
             }
 
