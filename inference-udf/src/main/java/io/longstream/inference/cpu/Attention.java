@@ -71,18 +71,34 @@ final class Attention {
      */
     void run(KvCache cache, int layer, HeadView[] views, float[] q, int[] positions, int n, float[] out, WorkerPool pool,
              AttentionObserver observer) {
+        run(new KvCache[] {cache}, layer, new HeadView[][] {views}, q, positions, new int[] {0, n}, out, pool,
+                new AttentionObserver[] {observer});
+    }
+
+    /**
+     * The attention of a batch's steps, step s's rows [rowStart[s], rowStart[s + 1]) of q, positions and out over its
+     * own cache {@code caches[s]} (views[s]: its views of this layer), shown to {@code observers[s]} (null: none) with
+     * token indices counted within the step. One parallel loop over every (step, KV head): each is computed whole by
+     * one thread, exactly as alone.
+     */
+    void run(KvCache[] caches, int layer, HeadView[][] views, float[] q, int[] positions, int[] rowStart, float[] out,
+             WorkerPool pool, AttentionObserver[] observers) {
         int group = heads / kvHeads;
-        pool.forPieces(kvHeads, kvHeads, (h0, h1) -> {
+        int units = caches.length * kvHeads;
+        pool.forPieces(units, units, (u0, u1) -> {
             Scratch s = scratch.get();
-            for (int kvh = h0; kvh < h1; kvh++) {
-                HeadCache head = cache.head(layer, kvh);
-                HeadView view = views[kvh];
-                view.sync(head, rope, cache.ropeMode());
+            for (int u = u0; u < u1; u++) {
+                int step = u / kvHeads;
+                int kvh = u % kvHeads;
+                AttentionObserver observer = observers[step];
+                HeadCache head = caches[step].head(layer, kvh);
+                HeadView view = views[step][kvh];
+                view.sync(head, rope, caches[step].ropeMode());
                 int size = head.slots();
                 s.ensure(group, view.capacity());
                 int[] slotPositions = view.positions();
-                for (int t = 0; t < n; t++) {
-                    int p = positions[t];
+                for (int r = rowStart[step]; r < rowStart[step + 1]; r++) {
+                    int p = positions[r];
                     int lowest = window > 0 ? p - window + 1 : Integer.MIN_VALUE;
                     int lo = 0;
                     while (lo < size && !visible(slotPositions[lo], p, lowest)) {
@@ -97,7 +113,7 @@ final class Attention {
                         gaps = !visible(slotPositions[j], p, lowest);
                     }
                     RopeTable.Rotation rot = rope.at(view.ropeIndex(p));
-                    int qOff = (t * heads + kvh * group) * headDim;
+                    int qOff = (r * heads + kvh * group) * headDim;
                     for (int g = 0; g < group; g++) {
                         rope.rotate(q, qOff + g * headDim, rot, scale, s.queries, g * headDim);
                     }
@@ -107,7 +123,7 @@ final class Attention {
                     for (int g = 0; g < group; g++) {
                         softmax(s, slotPositions, g, view.capacity(), lo, hi, gaps ? p : Integer.MAX_VALUE, lowest);
                         if (observer != null) {
-                            observer.weights(layer, kvh, t, g, s.scores, g * view.capacity(), lo, hi, s.sums[g]);
+                            observer.weights(layer, kvh, r - rowStart[step], g, s.scores, g * view.capacity(), lo, hi, s.sums[g]);
                         }
                     }
                     weightedValues(s, group, view, lo, hi, out, qOff);

@@ -1,11 +1,16 @@
 package io.longstream.inference.cpu;
 
 import io.longstream.inference.AttentionObserver;
+import io.longstream.inference.ForwardStep;
 import io.longstream.inference.Transformer;
 import io.longstream.inference.model.ModelConfig;
 import io.longstream.inference.model.Safetensors;
 import io.longstream.state.cache.KvCache;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
 
@@ -41,24 +46,52 @@ public final class CpuTransformer implements Transformer {
         return pool.threads();
     }
 
+    /**
+     * Every matrix product runs once over the rows of all steps (a decode batch reads each weight once, not once per
+     * session); norms, biases and the residual stream are row by row, and each step's appends and attention go to its
+     * own cache. Every output is a reduction within its row in a fixed order, so a step's bits do not depend on the batch.
+     */
     @Override
-    public float[] forward(int[] tokens, KvCache cache, boolean allLogits, AttentionObserver observer) {
-        int n = tokens.length;
-        if (n == 0) {
-            throw new IllegalArgumentException("forward needs at least one token");
+    public List<float[]> forward(List<ForwardStep> batch) {
+        int steps = batch.size();
+        if (steps == 0) {
+            throw new IllegalArgumentException("a forward pass needs at least one step");
         }
-        checkCache(cache);
+        Map<KvCache, Integer> stepOfCache = new IdentityHashMap<>();
+        int[] rowStart = new int[steps + 1];
+        for (int s = 0; s < steps; s++) {
+            ForwardStep step = batch.get(s);
+            checkCache(step.cache());
+            Integer earlier = stepOfCache.putIfAbsent(step.cache(), s);
+            if (earlier != null) {
+                // two rows of one session in one pass would each miss the other's keys
+                throw new IllegalArgumentException("steps " + earlier + " and " + s + " of a batch share a cache");
+            }
+            for (int token : step.tokens()) {
+                if (token < 0 || token >= c.vocab) {
+                    throw new IllegalArgumentException("token id " + token + " outside the vocabulary [0, " + c.vocab + ")");
+                }
+            }
+            rowStart[s + 1] = Math.addExact(rowStart[s], step.tokens().length);
+        }
+        int n = rowStart[steps];
         int qDim = c.heads * c.headDim;
         int kvDim = c.kvHeads * c.headDim;
-        int first = cache.claimPositions(n);
         int[] positions = new int[n];
-        for (int t = 0; t < n; t++) {
-            positions[t] = first + t;
-            if (tokens[t] < 0 || tokens[t] >= c.vocab) {
-                throw new IllegalArgumentException("token id " + tokens[t] + " outside the vocabulary [0, " + c.vocab + ")");
+        KvCache[] stepCaches = new KvCache[steps];
+        HeadView[][][] views = new HeadView[steps][][];
+        AttentionObserver[] observers = new AttentionObserver[steps];
+        for (int s = 0; s < steps; s++) {
+            ForwardStep step = batch.get(s);
+            int first = step.cache().claimPositions(step.tokens().length);
+            for (int r = rowStart[s]; r < rowStart[s + 1]; r++) {
+                positions[r] = first + r - rowStart[s];
             }
+            stepCaches[s] = step.cache();
+            views[s] = viewsOf(step.cache());
+            observers[s] = step.observer();
         }
-        // activations, row-major per token
+        // activations, row-major per token, the steps' rows one after the other
         float[] x = new float[n * c.hidden];        // [n][hidden] residual stream
         float[] xn = new float[n * c.hidden];       // [n][hidden] normalised
         float[] q = new float[n * qDim];            // [n][heads·headDim]
@@ -68,10 +101,13 @@ public final class CpuTransformer implements Transformer {
         float[] proj = new float[n * c.hidden];
         float[] gate = new float[n * c.intermediate];
         float[] up = new float[n * c.intermediate];
-        for (int t = 0; t < n; t++) {
-            w.embed.row(tokens[t], x, t * c.hidden);
+        for (int s = 0; s < steps; s++) {
+            int[] tokens = batch.get(s).tokens();
+            for (int t = 0; t < tokens.length; t++) {
+                w.embed.row(tokens[t], x, (rowStart[s] + t) * c.hidden);
+            }
         }
-        HeadView[][] views = viewsOf(cache);
+        HeadView[][] layerViews = new HeadView[steps][];
         for (int layer = 0; layer < c.layers; layer++) {
             CpuWeights.Layer l = w.layers[layer];
             Elementwise.rmsNorm(x, l.attnNorm, c.rmsEps, n, c.hidden, xn);
@@ -81,13 +117,16 @@ public final class CpuTransformer implements Transformer {
                 Elementwise.addBias(k, l.kBias, n, kvDim);
                 Elementwise.addBias(v, l.vBias, n, kvDim);
             }
-            for (int h = 0; h < c.kvHeads; h++) {
-                for (int t = 0; t < n; t++) {
-                    int off = t * kvDim + h * c.headDim;
-                    cache.head(layer, h).append(positions[t], k, off, v, off);
+            for (int s = 0; s < steps; s++) {
+                for (int h = 0; h < c.kvHeads; h++) {
+                    for (int r = rowStart[s]; r < rowStart[s + 1]; r++) {
+                        int off = r * kvDim + h * c.headDim;
+                        stepCaches[s].head(layer, h).append(positions[r], k, off, v, off);
+                    }
                 }
+                layerViews[s] = views[s][layer];
             }
-            attention.run(cache, layer, views[layer], q, positions, n, att, pool, observer);
+            attention.run(stepCaches, layer, layerViews, q, positions, rowStart, att, pool, observers);
             l.o.multiply(att, n, proj, pool);
             Elementwise.addInPlace(x, proj, n * c.hidden);
             Elementwise.rmsNorm(x, l.mlpNorm, c.rmsEps, n, c.hidden, xn);
@@ -96,14 +135,29 @@ public final class CpuTransformer implements Transformer {
             l.down.multiply(gate, n, proj, pool);
             Elementwise.addInPlace(x, proj, n * c.hidden);
         }
-        int rows = allLogits ? n : 1;
+        // the rows that give logits: all of a step's, or its last
+        int[] outStart = new int[steps + 1];
+        for (int s = 0; s < steps; s++) {
+            outStart[s + 1] = outStart[s] + (batch.get(s).allLogits() ? rowStart[s + 1] - rowStart[s] : 1);
+        }
+        int rows = outStart[steps];
         float[] last = new float[rows * c.hidden];
-        System.arraycopy(x, (n - rows) * c.hidden, last, 0, rows * c.hidden);
+        for (int s = 0; s < steps; s++) {
+            int count = outStart[s + 1] - outStart[s];
+            System.arraycopy(x, (rowStart[s + 1] - count) * c.hidden, last, outStart[s] * c.hidden, count * c.hidden);
+        }
         float[] normed = new float[rows * c.hidden];
         Elementwise.rmsNorm(last, w.finalNorm, c.rmsEps, rows, c.hidden, normed);
         float[] logits = new float[rows * c.vocab];
         w.lmHead.multiply(normed, rows, logits, pool);
-        return logits;
+        if (steps == 1) {
+            return List.of(logits);
+        }
+        List<float[]> out = new ArrayList<>(steps);
+        for (int s = 0; s < steps; s++) {
+            out.add(Arrays.copyOfRange(logits, outStart[s] * c.vocab, outStart[s + 1] * c.vocab));
+        }
+        return out;
     }
 
     private void checkCache(KvCache cache) {

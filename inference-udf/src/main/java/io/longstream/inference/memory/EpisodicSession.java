@@ -1,5 +1,7 @@
 package io.longstream.inference.memory;
 
+import io.longstream.inference.ForwardBatch;
+import io.longstream.inference.ForwardStep;
 import io.longstream.inference.MaxAttention;
 import io.longstream.inference.Model;
 import io.longstream.inference.text.TokenStream;
@@ -167,33 +169,93 @@ public final class EpisodicSession implements SessionMemory {
     /** Prefills one chunk (at most c* tokens) into every episode cache, then scores and evicts each. */
     @Override
     public Prefill prefill(int[] chunk, boolean logits) {
+        return new ForwardBatch(model.transformer()).runAlone(startPrefill(chunk, logits)).result();
+    }
+
+    /**
+     * Two rounds: the chunk into every episode cache, then every episode's patched prompt in an overlay of its cache,
+     * scoring the entries; then each cache drops the overlay and evicts to its layer budgets. Each cache sees what it
+     * sees in {@link #prefill}, in the same order.
+     */
+    @Override
+    public MemoryChunk startPrefill(int[] chunk, boolean logits) {
         if (chunk.length > chunk()) {
             throw new IllegalArgumentException("a chunk of " + chunk.length + " tokens passes c* = " + chunk());
         }
-        int predicting = caches.size() == 1 ? 0 : episodes.latestEpisode();
-        float[] predicted = null;
-        long evicted = 0;
-        for (int k = 0; k < caches.size(); k++) {
-            KvCache cache = caches.get(k);
-            float[] out = model.transformer().forward(chunk, cache, logits && k == predicting);
-            if (logits && k == predicting) {
-                predicted = out;
+        return new EpisodeChunk(chunk, logits, caches.size() == 1 ? 0 : episodes.latestEpisode());
+    }
+
+    /** One chunk through every episode cache, as {@link #startPrefill} describes. */
+    private final class EpisodeChunk implements MemoryChunk {
+        private final int[] chunk;
+        private final boolean logits;
+        private final int predicting;
+        private float[] predicted;
+        private boolean attended;
+        private final List<KvCache.Mark> marks = new ArrayList<>();
+        private final List<MaxAttention> scores = new ArrayList<>();
+        private Prefill result;
+
+        EpisodeChunk(int[] chunk, boolean logits, int predicting) {
+            this.chunk = chunk;
+            this.logits = logits;
+            this.predicting = predicting;
+        }
+
+        @Override
+        public boolean done() {
+            return result != null;
+        }
+
+        @Override
+        public List<ForwardStep> nextForwards() {
+            if (done()) {
+                throw new IllegalStateException("the chunk is prefilled");
             }
-            int[] prompt = patchedPrompts.get(k);
-            KvCache.Mark mark = cache.mark();
-            MaxAttention scores = new MaxAttention(cache, prompt.length);
-            model.transformer().forward(prompt, cache, false, scores);
-            cache.rollback(mark);
-            // scores[l][h][slot], [layers][kvHeads][slots of head (l, h)]
-            float[][][] byLayer = new float[cache.layers()][cache.kvHeads()][];
-            for (int l = 0; l < cache.layers(); l++) {
-                for (int h = 0; h < cache.kvHeads(); h++) {
-                    byLayer[l][h] = scores.of(l, h);
+            List<ForwardStep> steps = new ArrayList<>();
+            marks.clear();
+            scores.clear();
+            for (int k = 0; k < caches.size(); k++) {
+                KvCache cache = caches.get(k);
+                if (!attended) {
+                    steps.add(new ForwardStep(chunk, cache, logits && k == predicting));
+                } else {
+                    int[] prompt = patchedPrompts.get(k);
+                    marks.add(cache.mark());
+                    scores.add(new MaxAttention(cache, prompt.length));
+                    steps.add(new ForwardStep(prompt, cache, false, scores.get(k)));
                 }
             }
-            evicted += EpisodeEviction.evict(cache, byLayer, layerBudgets, settings.level());
+            return steps;
         }
-        return new Prefill(evicted, predicted);
+
+        @Override
+        public void forwarded(List<float[]> out) {
+            if (!attended) {
+                attended = true;
+                predicted = logits ? out.get(predicting) : null;
+                return;
+            }
+            long evicted = 0;
+            for (int k = 0; k < caches.size(); k++) {
+                KvCache cache = caches.get(k);
+                cache.rollback(marks.get(k));
+                // scores[l][h][slot], [layers][kvHeads][slots of head (l, h)]
+                float[][][] byLayer = new float[cache.layers()][cache.kvHeads()][];
+                for (int l = 0; l < cache.layers(); l++) {
+                    for (int h = 0; h < cache.kvHeads(); h++) {
+                        byLayer[l][h] = scores.get(k).of(l, h);
+                    }
+                }
+                evicted += EpisodeEviction.evict(cache, byLayer, layerBudgets, settings.level());
+            }
+            result = new Prefill(evicted, predicted);
+        }
+
+        @Override
+        public Prefill result() {
+            return result;
+        }
     }
 
     /** The episode whose centroid has the largest dot product with the query's embedding. */

@@ -1,8 +1,11 @@
 package io.longstream.inference.memory;
 
+import io.longstream.inference.ForwardBatch;
+import io.longstream.inference.ForwardStep;
 import io.longstream.inference.Transformer;
 import io.longstream.state.cache.KvCache;
 import io.longstream.state.policy.CachePolicy;
+import java.util.List;
 
 /** A session's one KV cache under a {@link CachePolicy}: each chunk is attended, then the policy compacts. */
 public final class PolicyMemory implements SessionMemory {
@@ -76,8 +79,39 @@ public final class PolicyMemory implements SessionMemory {
 
     @Override
     public Prefill prefill(int[] tokens, boolean logits) {
-        float[] out = transformer.forward(tokens, cache, logits);
-        return new Prefill(compact(), logits ? out : null);
+        return new ForwardBatch(transformer).runAlone(startPrefill(tokens, logits)).result();
+    }
+
+    /** One round: the chunk's forward; then the policy compacts. */
+    @Override
+    public MemoryChunk startPrefill(int[] tokens, boolean logits) {
+        ForwardStep step = new ForwardStep(tokens, cache, logits);
+        return new MemoryChunk() {
+            private Prefill result;
+
+            @Override
+            public boolean done() {
+                return result != null;
+            }
+
+            @Override
+            public List<ForwardStep> nextForwards() {
+                if (done()) {
+                    throw new IllegalStateException("the chunk is prefilled");
+                }
+                return List.of(step);
+            }
+
+            @Override
+            public void forwarded(List<float[]> out) {
+                result = new Prefill(compact(), logits ? out.get(0) : null);
+            }
+
+            @Override
+            public Prefill result() {
+                return result;
+            }
+        };
     }
 
     @Override

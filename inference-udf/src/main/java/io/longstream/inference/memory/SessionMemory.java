@@ -36,8 +36,15 @@ public interface SessionMemory {
     record Prefill(long evicted, float[] logits) {
     }
 
-    /** Attends one chunk of at most {@link #chunk()} tokens into the memory and compacts it. */
+    /** Attends one chunk of at most {@link #chunk()} tokens into the memory and compacts it: {@link #startPrefill} run alone. */
     Prefill prefill(int[] tokens, boolean logits);
+
+    /**
+     * The same prefill as work in rounds of forward passes, so several sessions' chunks (and answers) share each pass,
+     * with the same bits and the same resulting caches as {@link #prefill}; the memory is not to be used otherwise until
+     * the work is done.
+     */
+    MemoryChunk startPrefill(int[] tokens, boolean logits);
 
     /** The index of the cache that answers {@code queryText}. */
     int route(String queryText);
