@@ -25,14 +25,16 @@ public final class SessionConfig implements Serializable {
     final long idleTtlMillis;
     /** Answer tokens decoded per step; a longer answer takes several steps, so checkpoints pass between them. */
     final int decodeBlock;
+    /** Sessions the operator advances in one batch, one step each, sharing every forward pass. */
+    final int maxBatch;
 
     public SessionConfig(String modelDir, int threads, int chunk, String policySpec, int budget, CacheDtype cacheDtype,
                          long liveCacheBytes) {
-        this(modelDir, threads, chunk, policySpec, budget, cacheDtype, liveCacheBytes, 0, DEFAULT_DECODE_BLOCK);
+        this(modelDir, threads, chunk, policySpec, budget, cacheDtype, liveCacheBytes, 0, DEFAULT_DECODE_BLOCK, DEFAULT_MAX_BATCH);
     }
 
     public SessionConfig(String modelDir, int threads, int chunk, String policySpec, int budget, CacheDtype cacheDtype,
-                         long liveCacheBytes, long idleTtlMillis, int decodeBlock) {
+                         long liveCacheBytes, long idleTtlMillis, int decodeBlock, int maxBatch) {
         require(threads >= 1, "threads", threads);
         require(chunk >= 1, "chunk", chunk);
         require(budget >= 0, "budget", budget);
@@ -52,11 +54,14 @@ public final class SessionConfig implements Serializable {
         this.idleTtlMillis = idleTtlMillis;
         require(decodeBlock >= 1, "decode block", decodeBlock);
         this.decodeBlock = decodeBlock;
+        require(maxBatch >= 1, "max batch", maxBatch);
+        this.maxBatch = maxBatch;
         this.modelName = Paths.get(modelDir).getFileName().toString();
     }
 
     public static final long DEFAULT_LIVE_CACHE_BYTES = 256L << 20;
     public static final int DEFAULT_DECODE_BLOCK = 32;
+    public static final int DEFAULT_MAX_BATCH = 16;
 
     /** A fresh instance of the policy {@code spec} (the job's budget unless the spec sets one) for a model of {@code layers}. */
     public CachePolicy policy(String spec, int layers) {

@@ -4,8 +4,6 @@ import io.longstream.schemas.Answer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
-import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
@@ -19,14 +17,23 @@ final class StepEffects {
         void apply() throws Exception;
     }
 
+    /** Where a session's outputs go: the answers stream and the side outputs. */
+    interface Emitter {
+        void answer(Answer answer);
+
+        <T> void output(OutputTag<T> tag, T value);
+    }
+
     private interface Emission {
-        void emit(KeyedProcessFunction<String, SourcedEvent, Answer>.Context ctx, Collector<Answer> out);
+        void emit(Emitter to);
     }
 
     private final List<StateWrite> writes = new ArrayList<>();
     private final List<Emission> emissions = new ArrayList<>();
     private final Consumer<StepKind> finished;
     private StepKind current;
+    /** Whether the current kind of work goes on outside the step, in a batch, until the step resumes. */
+    private boolean suspended;
     private SourcedEvent event;
 
     /** Effects of work outside a guarded step (an expiry, a failed step's rejects). */
@@ -41,15 +48,26 @@ final class StepEffects {
 
     /** The step now does work of {@code kind}. */
     void at(StepKind kind) {
+        suspended = false;
         done();
         current = kind;
     }
 
-    /** The step has finished the work of the kind it was doing. */
+    /** The step has finished the work of the kind it was doing, unless that work goes on in a batch. */
     void done() {
-        if (current != null) {
+        if (current != null && !suspended) {
             finished.accept(current);
         }
+    }
+
+    /** The current kind of work goes on outside the step (in a batch with other sessions' work). */
+    void suspend() {
+        suspended = true;
+    }
+
+    /** The step goes on after its work ran in a batch: that work is finished when the step next moves on or ends. */
+    void resume() {
+        suspended = false;
     }
 
     /** The kind of work the step is doing, null before any. */
@@ -72,20 +90,20 @@ final class StepEffects {
     }
 
     <T> void output(OutputTag<T> tag, T value) {
-        emissions.add((ctx, out) -> ctx.output(tag, value));
+        emissions.add(to -> to.output(tag, value));
     }
 
     void answer(Answer answer) {
-        emissions.add((ctx, out) -> out.collect(answer));
+        emissions.add(to -> to.answer(answer));
     }
 
     /** Applies the writes in the order they were made, then emits. */
-    void commit(KeyedProcessFunction<String, SourcedEvent, Answer>.Context ctx, Collector<Answer> out) throws Exception {
+    void commit(Emitter to) throws Exception {
         for (StateWrite write : writes) {
             write.apply();
         }
         for (Emission emission : emissions) {
-            emission.emit(ctx, out);
+            emission.emit(to);
         }
     }
 }

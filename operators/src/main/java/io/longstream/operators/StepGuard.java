@@ -33,7 +33,12 @@ final class StepGuard implements Serializable {
 
     /** Runs one step of {@code session}; its effects are for the caller to commit, unless it failed. */
     <T> Result<T> run(String session, Work<T> work) throws Exception {
-        StepEffects effects = new StepEffects(kind -> faults.check(kind, session));
+        return resume(new StepEffects(kind -> faults.check(kind, session)), work);
+    }
+
+    /** Runs more of a step begun with {@link #run} (what follows work done in a batch), into the same effects. */
+    <T> Result<T> resume(StepEffects effects, Work<T> work) throws Exception {
+        effects.resume();
         try {
             T value = work.run(effects);
             effects.done();
@@ -41,9 +46,14 @@ final class StepGuard implements Serializable {
         } catch (FlinkRuntimeException e) {
             throw e;
         } catch (RuntimeException e) {
-            String message = e.getMessage() != null ? e.getMessage() : e.toString();
-            String label = effects.current() != null ? effects.current().label : "step failed";
-            return new Result<>(null, effects, label + ": " + message);
+            return new Result<>(null, effects, failure(effects, e));
         }
+    }
+
+    /** The reason a step failed with {@code e}: the label of the kind of work it was doing, and the message. */
+    static String failure(StepEffects effects, RuntimeException e) {
+        String message = e.getMessage() != null ? e.getMessage() : e.toString();
+        String label = effects.current() != null ? effects.current().label : "step failed";
+        return label + ": " + message;
     }
 }

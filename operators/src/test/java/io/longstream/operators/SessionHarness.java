@@ -12,14 +12,13 @@ import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.util.OutputTag;
 
 /**
  * The session operator in Flink's test harness on RocksDB state, with processing time in the test's
- * hands: each event is followed by as many timer firings as its work takes.
+ * hands: each event is followed by as many ticks as its work takes.
  */
 final class SessionHarness implements AutoCloseable {
     private final KeyedOneInputStreamOperatorTestHarness<String, SourcedEvent, Answer> harness;
@@ -28,7 +27,7 @@ final class SessionHarness implements AutoCloseable {
 
     private SessionHarness(SessionConfig config, StepFaults faults, OperatorSubtaskState restore) throws Exception {
         harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new SessionInferenceFunction(config, faults)), SourcedEvent::getSessionId, Types.STRING);
+                new SessionOperator(config, faults), SourcedEvent::getSessionId, Types.STRING);
         harness.setStateBackend(new EmbeddedRocksDBStateBackend(true));
         if (restore != null) {
             harness.initializeState(restore);
@@ -57,7 +56,8 @@ final class SessionHarness implements AutoCloseable {
     /** Sends the events, then fires timers until every session is idle. */
     SessionHarness send(SessionEvent... events) throws Exception {
         enqueue(events);
-        while (harness.numProcessingTimeTimers() > 0) {
+        // the operator's ticks and its sessions' expiries are both processing-time callbacks
+        while (harness.getProcessingTimeService().getNumActiveTimers() > 0) {
             harness.setProcessingTime(++time);
         }
         return this;

@@ -42,6 +42,9 @@ final class PipelineOptions {
     @Option(names = "--decode-block", paramLabel = "N", description = "answer tokens decoded per step; checkpoints pass between steps (default: ${DEFAULT-VALUE})")
     int decodeBlock = SessionConfig.DEFAULT_DECODE_BLOCK;
 
+    @Option(names = "--max-batch", paramLabel = "N", description = "sessions advanced per step as one batch, sharing each forward pass (default: ${DEFAULT-VALUE})")
+    int maxBatch = SessionConfig.DEFAULT_MAX_BATCH;
+
     @Option(names = "--idle-ttl", paramLabel = "SECONDS", description = "drop a session idle this long, saying so on the memory topic; 0 = never (default: ${DEFAULT-VALUE})")
     long idleTtlSeconds;
 
@@ -76,6 +79,7 @@ final class PipelineOptions {
         }
         s.idleTtl = Duration.ofSeconds(idleTtlSeconds);
         s.decodeBlock = decodeBlock;
+        s.maxBatch = maxBatch;
         return s;
     }
 }

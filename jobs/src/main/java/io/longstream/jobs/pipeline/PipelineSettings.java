@@ -32,6 +32,8 @@ public final class PipelineSettings {
     public Duration checkpointInterval = Duration.ofSeconds(5);
     /** Answer tokens decoded per step (checkpoints pass between steps). */
     public int decodeBlock = SessionConfig.DEFAULT_DECODE_BLOCK;
+    /** Sessions advanced per step as one batch. */
+    public int maxBatch = SessionConfig.DEFAULT_MAX_BATCH;
     /** Idle sessions are dropped after this long; zero keeps them forever. */
     public Duration idleTtl = Duration.ZERO;
 
@@ -58,6 +60,7 @@ public final class PipelineSettings {
         require(!checkpointInterval.isNegative() && !checkpointInterval.isZero(),
                 "--checkpoint-interval must be positive, got " + checkpointInterval);
         require(decodeBlock >= 1, "--decode-block must be >= 1, got " + decodeBlock);
+        require(maxBatch >= 1, "--max-batch must be >= 1, got " + maxBatch);
         require(!idleTtl.isNegative(), "--idle-ttl must be >= 0 (0 = off), got " + idleTtl);
         int layers = ModelConfig.read(modelDir).layers;
         try {
@@ -71,7 +74,7 @@ public final class PipelineSettings {
 
     SessionConfig sessionConfig() {
         return new SessionConfig(modelDir.toAbsolutePath().toString(), threads, chunk, policy, budget, cacheDtype, liveCacheBytes,
-                idleTtl.toMillis(), decodeBlock);
+                idleTtl.toMillis(), decodeBlock, maxBatch);
     }
 
     EventLimits limits() {

@@ -4,7 +4,7 @@ import io.longstream.jobs.io.RejectedBytes;
 import io.longstream.operators.EventDecoder;
 import io.longstream.operators.Outputs;
 import io.longstream.operators.RawRecord;
-import io.longstream.operators.SessionInferenceFunction;
+import io.longstream.operators.SessionOperator;
 import io.longstream.operators.SourcedEvent;
 import io.longstream.schemas.Answer;
 import io.longstream.schemas.MemoryUpdate;
@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -52,8 +53,8 @@ public final class SessionPipeline {
                 .name("decode and validate").uid("event-decoder");
         SingleOutputStreamOperator<Answer> answers = events
                 .keyBy(SourcedEvent::getSessionId, Types.STRING)
-                .process(new SessionInferenceFunction(settings.sessionConfig()))
-                .name("session inference").uid("session-inference");
+                .transform("sessions", new AvroTypeInfo<>(Answer.class), new SessionOperator(settings.sessionConfig()))
+                .uid("session-inference");
         answers.sinkTo(sink(settings, topics.answers, "answers", (Answer a) -> utf8(a.getSessionId())))
                 .name("answers").uid("answers-sink");
         answers.getSideOutput(Outputs.MEMORY)

@@ -23,7 +23,7 @@ import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class SessionInferenceFunctionTest {
+class SessionOperatorTest {
     private static final Path MODEL = Fixtures.model("llama-tiny-f32");
 
     private static SessionConfig config(int chunk, int budget) {
@@ -169,7 +169,7 @@ class SessionInferenceFunctionTest {
     @Test
     void anIdleSessionExpiresAfterItsTtlAndStartsAfreshWithItsNextEvent() throws Exception {
         SessionConfig expiring = new SessionConfig(MODEL.toString(), 1, 32, "full", 0, CacheDtype.BF16,
-                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 50, SessionConfig.DEFAULT_DECODE_BLOCK);
+                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 50, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH);
         try (SessionHarness h = SessionHarness.open(expiring);
              SessionHarness fresh = SessionHarness.open(config(32, 0));
              SessionHarness remembering = SessionHarness.open(config(32, 0))) {
@@ -190,7 +190,7 @@ class SessionInferenceFunctionTest {
         SessionEvent[] events = {doc("s", "d1", "The tug Kestrel towed a yacht into the marina."),
             event("s", "q", Query.newBuilder().setQueryId("q").setText("Which tug?").setMaxNewTokens(9).setTemperature(0.9f).build())};
         SessionConfig blocksOfTwo = new SessionConfig(MODEL.toString(), 1, 32, "full", 0, CacheDtype.BF16,
-                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, 2);
+                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, 2, SessionConfig.DEFAULT_MAX_BATCH);
         List<Integer> atOnce;
         try (SessionHarness h = SessionHarness.open(config(32, 0))) {
             atOnce = h.send(events).answers().get(0).getTokenIds();

@@ -1,0 +1,269 @@
+package io.longstream.operators;
+
+import io.longstream.inference.BatchedWork;
+import io.longstream.inference.ForwardBatch;
+import io.longstream.inference.Model;
+import io.longstream.inference.text.ChatTemplate;
+import io.longstream.inference.text.TokenStream;
+import io.longstream.operators.episodes.EpisodeClustering;
+import io.longstream.operators.episodes.EpisodeSegment;
+import io.longstream.operators.episodes.EpisodeStore;
+import io.longstream.schemas.Answer;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.runtime.state.KeyedStateBackend;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.InternalTimer;
+import org.apache.flink.streaming.api.operators.InternalTimerService;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.operators.Triggerable;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The session operator: keyed by session, it keeps each session's memory in state ({@link SessionStore}) and the
+ * events waiting their turn, and advances the runnable sessions in batches: each tick takes up to
+ * {@code maxBatch} of them, lets each begin its next expensive step ({@link SessionSteps}: a prefill chunk or an
+ * answer block), runs all their work as shared forward passes ({@link ForwardBatch}, which reads the weights once per
+ * pass for every session in it), then lets each finish. A session's result does not depend on its batch: the runtime
+ * is batch-invariant. Ticks are processing-time callbacks, one after another, so checkpoint barriers pass between
+ * them; which sessions are runnable is derived from state, so a restore picks up where the checkpoint stood.
+ */
+public final class SessionOperator extends AbstractStreamOperator<Answer>
+        implements OneInputStreamOperator<SourcedEvent, Answer>, Triggerable<String, VoidNamespace> {
+    private static final long serialVersionUID = 1L;
+    private static final String META = "session-meta";
+    private static final String WAITING = "waiting-events";
+
+    private final SessionConfig config;
+    private final StepGuard guard;
+
+    private transient ValueState<SessionMeta> metaState;
+    private transient ListState<SourcedEvent> waiting;
+    private transient InternalTimerService<VoidNamespace> expiries;
+    private transient SessionSteps steps;
+    private transient ForwardBatch batch;
+    private transient StepEffects.Emitter emitter;
+    /** Sessions with work to do, in the order they will be taken (round robin: a session stepped goes to the back). */
+    private transient LinkedHashSet<String> runnable;
+    private transient boolean tickScheduled;
+
+    public SessionOperator(SessionConfig config) {
+        this(config, StepFaults.NONE);
+    }
+
+    /** With {@code faults}, tests make steps fail that no real input breaks. */
+    SessionOperator(SessionConfig config, StepFaults faults) {
+        this.config = config;
+        this.guard = new StepGuard(faults);
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        metaState = getPartitionedState(new ValueStateDescriptor<>(META, TypeInformation.of(SessionMeta.class)));
+        waiting = getPartitionedState(new ListStateDescriptor<>(WAITING, TypeInformation.of(SourcedEvent.class)));
+        runnable = new LinkedHashSet<>();
+        if (context.isRestored()) {
+            // a session has work when events wait or tokens are pending: both live in state, which this subtask's key groups hold
+            List<String> keys;
+            KeyedStateBackend<String> backend = getKeyedStateBackend();
+            try (Stream<String> stored = backend.getKeys(List.of(WAITING, META), VoidNamespace.INSTANCE)) {
+                keys = stored.distinct().collect(Collectors.toList());
+            }
+            for (String session : keys) {
+                setCurrentKey(session);
+                SessionMeta meta = metaState.value();
+                if (!queueOf().isEmpty() || (meta != null && meta.pending.length > 0)) {
+                    runnable.add(session);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        Model model = SharedModels.get(Paths.get(config.modelDir), config.threads);
+        KvPageStore pages = new KvPageStore(getPartitionedState(
+                new MapStateDescriptor<>("kv-pages", Types.LONG, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)));
+        EpisodeStore episodes = new EpisodeStore(
+                getPartitionedState(new MapStateDescriptor<>("episode-segments", Types.LONG, TypeInformation.of(EpisodeSegment.class))),
+                getPartitionedState(new ValueStateDescriptor<>("episode-clustering", TypeInformation.of(EpisodeClustering.class))));
+        TypeSerializer<SessionMeta> metaSerializer = TypeInformation.of(SessionMeta.class).createSerializer(getExecutionConfig().getSerializerConfig());
+        TokenStream tokens = new TokenStream(model.tokenizer(), ChatTemplate.load(model.dir()), model.config().bosTokenId);
+        steps = new SessionSteps(config, guard, model, tokens, new SessionStore(config, model, pages, episodes), metaSerializer::copy);
+        batch = new ForwardBatch(model.transformer());
+        expiries = getInternalTimerService("session-expiry", VoidNamespaceSerializer.INSTANCE, this);
+        emitter = new StepEffects.Emitter() {
+            @Override
+            public void answer(Answer answer) {
+                output.collect(new StreamRecord<>(answer));
+            }
+
+            @Override
+            public <T> void output(OutputTag<T> tag, T value) {
+                output.collect(tag, new StreamRecord<>(value));
+            }
+        };
+        if (!runnable.isEmpty()) {
+            scheduleTick(getProcessingTimeService().getCurrentProcessingTime());
+        }
+    }
+
+    @Override
+    public void processElement(StreamRecord<SourcedEvent> element) throws Exception {
+        String session = (String) getCurrentKey();
+        waiting.add(element.getValue());
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        if (config.idleTtlMillis > 0) {
+            SessionMeta meta = metaOf();
+            if (meta.expiresAt > 0) {
+                expiries.deleteProcessingTimeTimer(VoidNamespace.INSTANCE, meta.expiresAt);
+            }
+            meta.expiresAt = now + config.idleTtlMillis;
+            expiries.registerProcessingTimeTimer(VoidNamespace.INSTANCE, meta.expiresAt);
+            metaState.update(meta);
+        }
+        runnable.add(session);
+        scheduleTick(now);
+    }
+
+    /** An idle session's expiry; one that still has work is given another TTL from now. */
+    @Override
+    public void onProcessingTime(InternalTimer<String, VoidNamespace> timer) throws Exception {
+        SessionMeta meta = metaState.value();
+        if (meta == null || meta.expiresAt != timer.getTimestamp()) {
+            return;
+        }
+        if (runnable.contains(timer.getKey())) {
+            meta.expiresAt = timer.getTimestamp() + config.idleTtlMillis;
+            expiries.registerProcessingTimeTimer(VoidNamespace.INSTANCE, meta.expiresAt);
+            metaState.update(meta);
+            return;
+        }
+        steps.expire(timer.getKey(), meta, emitter);
+        metaState.clear();
+    }
+
+    @Override
+    public void onEventTime(InternalTimer<String, VoidNamespace> timer) {
+        // sessions run on processing time only
+    }
+
+    private void scheduleTick(long at) {
+        if (!tickScheduled) {
+            tickScheduled = true;
+            getProcessingTimeService().registerTimer(at, this::tick);
+        }
+    }
+
+    /** One step for each of up to maxBatch runnable sessions; the next tick is a separate callback, so barriers pass. */
+    private void tick(long time) throws Exception {
+        tickScheduled = false;
+        List<String> sessions = new ArrayList<>(Math.min(config.maxBatch, runnable.size()));
+        for (Iterator<String> it = runnable.iterator(); it.hasNext() && sessions.size() < config.maxBatch; ) {
+            sessions.add(it.next());
+            it.remove();
+        }
+        advance(sessions);
+        if (!runnable.isEmpty()) {
+            scheduleTick(time + 1);
+        }
+    }
+
+    /**
+     * Begins a turn for every session, runs the work begun as one batch, and ends the turns. Work that breaks the
+     * batch as a whole (one session's bad input reaching the runtime) must not cost the others their step: then every
+     * turn is given up and taken again alone, where only the session at fault fails, under its guard.
+     */
+    private void advance(List<String> sessions) throws Exception {
+        List<SessionSteps.Turn> turns = new ArrayList<>(sessions.size());
+        List<BatchedWork> works = new ArrayList<>();
+        for (String session : sessions) {
+            SessionSteps.Turn turn = begin(session);
+            if (turn.work() != null) {
+                turns.add(turn);
+                works.add(turn.work());
+            }
+        }
+        RuntimeException failure = null;
+        try {
+            batch.finish(works);
+        } catch (RuntimeException e) {
+            if (works.size() > 1) {
+                for (SessionSteps.Turn turn : turns) {
+                    steps.abandon(turn);
+                }
+                for (SessionSteps.Turn turn : turns) {
+                    advance(List.of(turn.session));
+                }
+                return;
+            }
+            failure = e;
+        }
+        for (SessionSteps.Turn turn : turns) {
+            setCurrentKey(turn.session);
+            if (failure == null) {
+                steps.end(turn, emitter);
+            } else {
+                steps.fail(turn, failure, emitter);
+            }
+            save(turn);
+        }
+    }
+
+    private SessionSteps.Turn begin(String session) throws Exception {
+        setCurrentKey(session);
+        SessionSteps.Turn turn = steps.begin(session, metaOf(), queueOf(), emitter);
+        if (turn.work() == null) {
+            save(turn);
+        }
+        return turn;
+    }
+
+    /** Writes the turn's bookkeeping and queue to state; a session with work left stays runnable. */
+    private void save(SessionSteps.Turn turn) throws Exception {
+        if (turn.meta.isEmpty()) {
+            metaState.clear();
+        } else {
+            metaState.update(turn.meta);
+        }
+        waiting.update(turn.queue);
+        if (turn.more) {
+            runnable.add(turn.session);
+        }
+    }
+
+    /** The session's waiting events, oldest first (the state backend gives null for none). */
+    private List<SourcedEvent> queueOf() throws Exception {
+        List<SourcedEvent> queue = new ArrayList<>();
+        Iterable<SourcedEvent> stored = waiting.get();
+        if (stored != null) {
+            stored.forEach(queue::add);
+        }
+        return queue;
+    }
+
+    private SessionMeta metaOf() throws Exception {
+        SessionMeta meta = metaState.value();
+        return meta != null ? meta : new SessionMeta();
+    }
+}
