@@ -13,6 +13,7 @@ import io.longstream.jobs.pipeline.FlinkSettings;
 import io.longstream.jobs.pipeline.PipelineSettings;
 import io.longstream.jobs.pipeline.TopicSetup;
 import io.longstream.jobs.pipeline.Topics;
+import io.longstream.operators.SessionConfig;
 import io.longstream.operators.SessionMemories;
 import io.longstream.schemas.Answer;
 import io.longstream.schemas.Control;
@@ -196,6 +197,24 @@ class PipelineTest {
         Map<String, List<Integer>> spreadAnswers = run(spread, events, 150);
         assertEquals(burstAnswers, spreadAnswers);
         assertEquals(direct.answers(events), burstAnswers);
+    }
+
+    /**
+     * Sixteen sessions advanced one at a time or sixteen to a batch give the same answers, the runtime's own: the
+     * batch a session's step ran in does not change a bit of it.
+     */
+    @Test
+    void sixteenSessionsAnswerTheSameAdvancedOneOrSixteenAtATime() throws Exception {
+        List<SessionEvent> events = SessionStreams.interleaved("b", 16, 6, 13);
+        PipelineSettings alone = settings("batch-of-one", 1);
+        alone.maxBatch = 1;
+        PipelineSettings together = settings("batch-of-sixteen", 1);
+        together.maxBatch = 16;
+        // live caches kept: a batch's sessions then run from memory, as in production
+        together.liveCacheBytes = SessionConfig.DEFAULT_LIVE_CACHE_BYTES;
+        Map<String, List<Integer>> one = run(alone, events, 0);
+        assertEquals(one, run(together, events, 0));
+        assertEquals(direct.answers(events), one);
     }
 
     private Map<String, List<Integer>> run(PipelineSettings settings, List<SessionEvent> events, long pauseMillis) throws Exception {
