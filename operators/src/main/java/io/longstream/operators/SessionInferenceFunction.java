@@ -21,8 +21,8 @@ import io.longstream.schemas.MemoryUpdate;
 import io.longstream.schemas.Query;
 import io.longstream.state.cache.HeadCache;
 import io.longstream.state.cache.KvCache;
-import io.longstream.state.policy.CachePolicies;
 import io.longstream.state.policy.CachePolicy;
+import io.longstream.state.policy.PolicySpec;
 import io.longstream.state.policy.episodes.OnlineEpisodes;
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -72,7 +72,7 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
     /** The memory of the session the current step works on. */
     private transient SessionMemory memory;
     /** How sessions under each policy spec seen so far start and restore. */
-    private transient Map<String, SessionMemories> memoriesBySpec;
+    private transient Map<PolicySpec, SessionMemories> memoriesBySpec;
 
     public SessionInferenceFunction(SessionConfig config) {
         this(config, StepFaults.NONE);
@@ -444,19 +444,26 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
      * holds. epicache keeps other caches than the one-cache policies, so a switch to or from it is taken only
      * before the session's first event.
      */
-    private void setPolicy(String session, SessionMeta meta, SourcedEvent sourced, String spec, StepEffects effects) throws Exception {
+    private void setPolicy(String session, SessionMeta meta, SourcedEvent sourced, String text, StepEffects effects) throws Exception {
         effects.at(StepKind.SET_POLICY);
-        boolean episodic = CachePolicies.episodic(spec);
+        PolicySpec spec;
+        try {
+            spec = config.sessionPolicy(text);
+        } catch (IllegalArgumentException e) {
+            effects.output(Outputs.REJECTS, sourced.rejected("SET_POLICY " + text + ": " + e.getMessage()));
+            return;
+        }
+        boolean episodic = spec.episodic();
         if (meta.started && (episodic || memory instanceof EpisodicSession)) {
-            effects.output(Outputs.REJECTS, sourced.rejected("SET_POLICY " + spec + ": a switch to or from epicache is taken only "
+            effects.output(Outputs.REJECTS, sourced.rejected("SET_POLICY " + text + ": a switch to or from epicache is taken only "
                     + "before the session's first event (RESET the session first)"));
             return;
         }
         SessionMemory next;
         try {
-            next = episodic ? newEpisodicSession(session, meta, spec) : switchedMemory(config.policy(spec, layers));
+            next = episodic ? newEpisodicSession(session, meta, spec) : switchedMemory(config.cachePolicy(spec, layers));
         } catch (IllegalArgumentException e) {
-            effects.output(Outputs.REJECTS, sourced.rejected("SET_POLICY " + spec + ": " + e.getMessage()));
+            effects.output(Outputs.REJECTS, sourced.rejected("SET_POLICY " + text + ": " + e.getMessage()));
             return;
         }
         memory = next;
@@ -476,15 +483,15 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
     }
 
     /** A fresh epicache memory; its layer budgets come from the model's profile and are kept in the session's state. */
-    private EpisodicSession newEpisodicSession(String session, SessionMeta meta, String spec) {
+    private EpisodicSession newEpisodicSession(String session, SessionMeta meta, PolicySpec spec) {
         EpisodicSession fresh = (EpisodicSession) memories(spec).create(session);
         meta.layerBudgets = fresh.layerBudgets();
         return fresh;
     }
 
     /** @throws IllegalArgumentException naming what is wrong with the spec */
-    private SessionMemories memories(String spec) {
-        return memoriesBySpec.computeIfAbsent(spec, s -> new SessionMemories(model, s, config.budget, config.chunk, config.cacheDtype));
+    private SessionMemories memories(PolicySpec spec) {
+        return memoriesBySpec.computeIfAbsent(spec, s -> new SessionMemories(model, s, config.chunk, config.cacheDtype));
     }
 
     /** The session's memory: the live copy if it has seen every change in state, else rebuilt from state. */
@@ -493,7 +500,7 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
         if (held != null) {
             return held;
         }
-        String spec = meta.policySpec != null ? meta.policySpec : config.policySpec;
+        PolicySpec spec = meta.policySpec != null ? PolicySpec.parse(meta.policySpec) : config.policy;
         int cacheCount = Math.max(1, meta.headSlots.length / (layers * kvHeads));
         List<KvCache> caches = new ArrayList<>(cacheCount);
         for (int k = 0; k < cacheCount; k++) {
@@ -505,12 +512,12 @@ public final class SessionInferenceFunction extends KeyedProcessFunction<String,
             caches.add(cache);
         }
         SessionMemory restored;
-        if (CachePolicies.episodic(spec) && meta.layerBudgets.length == 0) {
+        if (spec.episodic() && meta.layerBudgets.length == 0) {
             restored = newEpisodicSession(session, meta, spec);
-        } else if (CachePolicies.episodic(spec)) {
+        } else if (spec.episodic()) {
             restored = memories(spec).restoreEpisodic(session, meta.layerBudgets, episodeStore.load(), List.of(meta.openUtterances), caches);
         } else {
-            CachePolicy policy = config.policy(spec, layers);
+            CachePolicy policy = config.cachePolicy(spec, layers);
             if (meta.policyState.length > 0) {
                 policy.restore(meta.policyState);
             }
