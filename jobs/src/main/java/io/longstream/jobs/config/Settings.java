@@ -92,7 +92,7 @@ public final class Settings {
     public static final Setting<Integer> REPLICATION = Setting.integer("--replication", "N")
             .defaultValue(1)
             .description("replication of the topics it creates")
-            .check(n -> n >= 1 && n <= Short.MAX_VALUE, "must be >= 1");
+            .check(n -> n >= 1 && n <= Short.MAX_VALUE, "must be in 1.." + Short.MAX_VALUE);
     public static final Setting<String> CHECKPOINTS = Setting.text("--checkpoints", "DIR|URI")
             .description("checkpoint and savepoint folder, or a URI every Flink process can write (s3://..., hdfs://...). "
                     + "run: default ./longstream-checkpoints. Under flink run: default the cluster's execution.checkpointing.dir; "

@@ -1,5 +1,6 @@
 package io.longstream.jobs.config;
 
+import java.util.List;
 import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -11,10 +12,15 @@ public final class TableOptions implements IModelTransformer {
     @Override
     public CommandSpec transform(CommandSpec command) {
         if (command.userObject() instanceof Configured) {
-            for (Setting<?> s : ((Configured) command.userObject()).settings()) {
-                command.addOption(s.optionSpec());
-            }
+            addTo(command, ((Configured) command.userObject()).settings());
         }
         return command;
+    }
+
+    /** {@code settings} as options of {@code command}, read back by {@link SettingValues#of}. */
+    public static void addTo(CommandSpec command, List<Setting<?>> settings) {
+        for (Setting<?> s : settings) {
+            command.addOption(s.optionSpec());
+        }
     }
 }

@@ -61,7 +61,7 @@ class ConfigurationDocTest {
     private static SettingValues valuesOf(String... args) {
         CommandLine.Model.CommandSpec spec = CommandLine.Model.CommandSpec.create();
         List<Setting<?>> settings = List.of(Settings.POLICY, Settings.BUDGET);
-        settings.forEach(s -> spec.addOption(s.optionSpec()));
+        TableOptions.addTo(spec, settings);
         new CommandLine(spec).parseArgs(args);
         return SettingValues.of(spec, settings);
     }
