@@ -16,6 +16,7 @@ import io.longstream.schemas.Answer;
 import io.longstream.schemas.Query;
 import io.longstream.schemas.SessionEvent;
 import io.longstream.state.cache.CacheDtype;
+import io.longstream.state.policy.PolicySpec;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -95,7 +96,7 @@ class ClusterTest {
                 assertEquals(List.of(), outputs.rejects);
                 Model model = Model.load(MODEL, 1);
                 DirectAnswers direct = new DirectAnswers(model, CacheDtype.BF16,
-                        new SessionMemories(model, POLICY, BUDGET, CHUNK, CacheDtype.BF16)::create);
+                        new SessionMemories(model, PolicySpec.parse(POLICY).withDefaultBudget(BUDGET), CHUNK, CacheDtype.BF16)::create);
                 assertEquals(direct.answers(events), tokensOf(outputs.answers), "answers after the restart equal an uninterrupted run's");
                 assertFalse(cluster.log("taskmanager").contains("UnsatisfiedLinkError"), cluster.log("taskmanager"));
             }

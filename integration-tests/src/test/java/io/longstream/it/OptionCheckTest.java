@@ -39,6 +39,11 @@ class OptionCheckTest {
     }
 
     @Test
+    void theDemoRefusesAZeroBatchBeforeItsBrokerStarts() {
+        assertRefused(LongstreamCli.commandLine(), "error: --max-batch must be >= 1, got 0", "demo", "--max-batch", "0");
+    }
+
+    @Test
     void runRefusesBadOptionsBeforeContactingKafka() throws IOException {
         assertRefused(LongstreamCli.commandLine(), "error: --budget must be >= 0 (0 = unbounded), got -5",
                 "run", "--bootstrap", deadBroker(), "--model", MODEL, "--budget=-5");

@@ -24,7 +24,7 @@ import io.longstream.schemas.Query;
 import io.longstream.schemas.Rejected;
 import io.longstream.schemas.SessionEvent;
 import io.longstream.state.cache.CacheDtype;
-import io.longstream.state.policy.CachePolicies;
+import io.longstream.state.policy.PolicySpec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -80,8 +80,8 @@ class PipelineTest {
     }
 
     /** Direct answers with the session memories the operator starts under {@code policy}. */
-    private static DirectAnswers directUnder(String policy, int budget, int chunk) {
-        return new DirectAnswers(model, CacheDtype.BF16, new SessionMemories(model, policy, budget, chunk, CacheDtype.BF16)::create);
+    private static DirectAnswers directUnder(PolicySpec policy, int chunk) {
+        return new DirectAnswers(model, CacheDtype.BF16, new SessionMemories(model, policy, chunk, CacheDtype.BF16)::create);
     }
 
     @AfterAll
@@ -112,7 +112,7 @@ class PipelineTest {
     void badRecordsGoToRejectsWithTheirReasonsAndOtherSessionsAreUnaffected() throws Exception {
         PipelineSettings settings = settings("rejects", 1);
         settings.maxTextBytes = 2000;
-        settings.budget = 400;
+        settings.policy = PolicySpec.parse("full:budget=400");
         List<SessionEvent> good = SessionStreams.interleaved("good", 3, 6, 2);
         LocalJob job = LocalJob.start(settings, work.resolve("rejects"), null, "rejects");
         try (PipelineOutputs outputs = new PipelineOutputs(settings.bootstrap, settings.topics);
@@ -157,9 +157,9 @@ class PipelineTest {
     void aJobRestartedFromASavepointAtAnotherParallelismContinuesItsSessionsWithoutDuplicates(String policy) throws Exception {
         String name = "restart-" + policy.split(":")[0];
         PipelineSettings settings = settings(name, 1);
-        settings.policy = policy;
-        settings.budget = CachePolicies.episodic(policy) ? 128 : 0;
-        List<SessionEvent> events = SessionStreams.interleaved("r", 4, CachePolicies.episodic(policy) ? 18 : 12, 3);
+        PolicySpec spec = PolicySpec.parse(policy);
+        settings.policy = spec.withDefaultBudget(spec.episodic() ? 128 : 0);
+        List<SessionEvent> events = SessionStreams.interleaved("r", 4, spec.episodic() ? 18 : 12, 3);
         List<SessionEvent> before = events.subList(0, events.size() / 2);
         List<SessionEvent> after = events.subList(events.size() / 2, events.size());
         Path checkpoints = work.resolve(name);
@@ -181,7 +181,7 @@ class PipelineTest {
             int queries = queriesIn(events).size();
             outputs.awaitUntil(o -> o.answers.size() >= queries, queries + " answers in all").settle(Duration.ofSeconds(3));
             assertEquals(queries, outputs.answers.size(), "a read_committed consumer sees each answer once");
-            assertEquals(directUnder(policy, settings.budget, settings.chunk).answers(events), tokensOf(outputs.answers),
+            assertEquals(directUnder(settings.policy, settings.chunk).answers(events), tokensOf(outputs.answers),
                     "answers after the restart equal an uninterrupted run's");
         } finally {
             second.client().cancel().get();
@@ -241,23 +241,21 @@ class PipelineTest {
     @ValueSource(strings = {"sinks", "window", "lacache"})
     void everyPolicyRunsThePipelineWithinItsBudget(String policy) throws Exception {
         PipelineSettings settings = settings("policy-" + policy, 1);
-        settings.policy = policy;
-        settings.budget = 64;
+        settings.policy = PolicySpec.parse(policy).withDefaultBudget(64);
         settings.chunk = 32;
         List<SessionEvent> events = SessionStreams.interleaved("p", 3, 12, 5);
         PolicyRun run = runEvicting(settings, "policy-" + policy, events);
         for (MemoryUpdate m : run.memory) {
             assertTrue(m.getCacheEntriesPerLayer().stream().allMatch(n -> n <= 64), "entries per layer within budget: " + m);
         }
-        assertEquals(directUnder(policy, 64, 32).answers(events), run.answers);
+        assertEquals(directUnder(settings.policy, 32).answers(events), run.answers);
     }
 
     @Test
     void epicacheRunsThePipelineWithinItsEpisodeBudgetsAndAnswersAsItsDirectComputation() throws Exception {
         String policy = "epicache:episodes=2,utterances=2";
         PipelineSettings settings = settings("policy-epicache", 2);
-        settings.policy = policy;
-        settings.budget = 128;
+        settings.policy = PolicySpec.parse(policy).withDefaultBudget(128);
         settings.chunk = 512;
         List<SessionEvent> events = SessionStreams.interleaved("e", 2, 18, 11);
         PolicyRun run = runEvicting(settings, "policy-epicache", events);
@@ -266,7 +264,7 @@ class PipelineTest {
             // B = 128, c* = Pcap = 32: the layers of an episode keep L·M = 2·64 on average after every chunk
             assertTrue(m.getCacheEntriesPerLayer().stream().mapToInt(Integer::intValue).sum() <= 128, "entries within L·M: " + m);
         }
-        assertEquals(directUnder(policy, 128, 512).answers(events), run.answers);
+        assertEquals(directUnder(settings.policy, 512).answers(events), run.answers);
     }
 
     @Test

@@ -3,20 +3,26 @@ package io.longstream.operators;
 import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.policy.CachePolicies;
 import io.longstream.state.policy.CachePolicy;
+import io.longstream.state.policy.PolicySpec;
 import java.io.Serializable;
 import java.nio.file.Paths;
 
-/** What the session operator needs to know, fixed per job and checked when the job is built. */
+/**
+ * What the session operator needs to know, fixed per job. Its values come checked from where the job is
+ * configured (the option table of the {@code jobs} module), so it holds them as they are.
+ */
 public final class SessionConfig implements Serializable {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
+
+    public static final long DEFAULT_LIVE_CACHE_BYTES = 256L << 20;
+    public static final int DEFAULT_DECODE_BLOCK = 32;
+    public static final int DEFAULT_MAX_BATCH = 16;
 
     final String modelDir;
     final int threads;
     final int chunk;
-    /** The cache policy, {@code NAME[:key=value,...]} (kv-policies.md). */
-    final String policySpec;
-    /** Most cache entries per (layer, KV head); 0 = unbounded. */
-    final int budget;
+    /** The job's cache policy, the job's budget folded in (kv-policies.md); sessions may switch with SET_POLICY. */
+    final PolicySpec policy;
     final CacheDtype cacheDtype;
     /** Bytes of deserialised caches an operator instance keeps between steps (its LRU). */
     final long liveCacheBytes;
@@ -25,61 +31,75 @@ public final class SessionConfig implements Serializable {
     final long idleTtlMillis;
     /** Answer tokens decoded per step; a longer answer takes several steps, so checkpoints pass between them. */
     final int decodeBlock;
-    /** Sessions the operator advances in one batch, one step each, sharing every forward pass. */
+    /** Sessions the operator advances per step as one batch. */
     final int maxBatch;
 
-    public SessionConfig(String modelDir, int threads, int chunk, String policySpec, int budget, CacheDtype cacheDtype,
-                         long liveCacheBytes) {
-        this(modelDir, threads, chunk, policySpec, budget, cacheDtype, liveCacheBytes, 0, DEFAULT_DECODE_BLOCK, DEFAULT_MAX_BATCH);
-    }
-
-    public SessionConfig(String modelDir, int threads, int chunk, String policySpec, int budget, CacheDtype cacheDtype,
-                         long liveCacheBytes, long idleTtlMillis, int decodeBlock, int maxBatch) {
-        require(threads >= 1, "threads", threads);
-        require(chunk >= 1, "chunk", chunk);
-        require(budget >= 0, "budget", budget);
-        if (liveCacheBytes < 0) {
-            throw new IllegalArgumentException("session config: live cache bytes is out of range: " + liveCacheBytes);
-        }
+    public SessionConfig(String modelDir, int threads, int chunk, PolicySpec policy, CacheDtype cacheDtype, long liveCacheBytes,
+                         long idleTtlMillis, int decodeBlock, int maxBatch) {
         this.modelDir = modelDir;
         this.threads = threads;
         this.chunk = chunk;
-        this.policySpec = policySpec;
-        this.budget = budget;
+        this.policy = policy;
         this.cacheDtype = cacheDtype;
         this.liveCacheBytes = liveCacheBytes;
-        if (idleTtlMillis < 0) {
-            throw new IllegalArgumentException("session config: idle TTL must be >= 0 (0 = off), got " + idleTtlMillis + " ms");
-        }
         this.idleTtlMillis = idleTtlMillis;
-        require(decodeBlock >= 1, "decode block", decodeBlock);
         this.decodeBlock = decodeBlock;
-        require(maxBatch >= 1, "max batch", maxBatch);
         this.maxBatch = maxBatch;
         this.modelName = Paths.get(modelDir).getFileName().toString();
     }
 
-    public static final long DEFAULT_LIVE_CACHE_BYTES = 256L << 20;
-    public static final int DEFAULT_DECODE_BLOCK = 32;
-    public static final int DEFAULT_MAX_BATCH = 16;
-
-    /** A fresh instance of the policy {@code spec} (the job's budget unless the spec sets one) for a model of {@code layers}. */
-    public CachePolicy policy(String spec, int layers) {
-        return CachePolicies.parse(spec, budget, layers, chunk);
+    public String modelDir() {
+        return modelDir;
     }
 
-    /** Checks {@code spec} as the session operator will read it, so a bad policy fails when the job is built. */
-    public void checkPolicy(String spec, int layers) {
-        if (CachePolicies.episodic(spec)) {
-            CachePolicies.episodeSettings(spec, budget, chunk);
-        } else {
-            policy(spec, layers);
-        }
+    public int threads() {
+        return threads;
     }
 
-    private static void require(boolean ok, String name, int value) {
-        if (!ok) {
-            throw new IllegalArgumentException("session config: " + name + " is out of range: " + value);
-        }
+    /** C, the configured prefill chunk; a policy derives its c* from it. */
+    public int chunk() {
+        return chunk;
+    }
+
+    public PolicySpec policy() {
+        return policy;
+    }
+
+    public CacheDtype cacheDtype() {
+        return cacheDtype;
+    }
+
+    public long liveCacheBytes() {
+        return liveCacheBytes;
+    }
+
+    public String modelName() {
+        return modelName;
+    }
+
+    public long idleTtlMillis() {
+        return idleTtlMillis;
+    }
+
+    public int decodeBlock() {
+        return decodeBlock;
+    }
+
+    public int maxBatch() {
+        return maxBatch;
+    }
+
+    /** A fresh instance of the one-cache policy {@code spec} for a model of {@code layers}. */
+    public CachePolicy cachePolicy(PolicySpec spec, int layers) {
+        return CachePolicies.build(spec, layers, chunk);
+    }
+
+    /**
+     * The policy a session's SET_POLICY names, parsed where it enters the job; the job's budget where it sets none.
+     *
+     * @throws IllegalArgumentException naming what is wrong with it
+     */
+    public PolicySpec sessionPolicy(String text) {
+        return PolicySpec.parse(text).withDefaultBudget(policy.budget());
     }
 }

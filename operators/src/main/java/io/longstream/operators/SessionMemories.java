@@ -10,6 +10,7 @@ import io.longstream.operators.episodes.SegmentEncoder;
 import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.cache.KvCache;
 import io.longstream.state.policy.CachePolicies;
+import io.longstream.state.policy.PolicySpec;
 import io.longstream.state.policy.episodes.EpisodeSettings;
 import io.longstream.state.policy.episodes.OnlineEpisodes;
 import java.util.List;
@@ -21,8 +22,7 @@ import java.util.List;
  */
 public final class SessionMemories {
     private final Model model;
-    private final String spec;
-    private final int budget;
+    private final PolicySpec spec;
     private final int chunk;
     private final CacheDtype dtype;
     /** epicache's settings and the model's token stream; null for the one-cache policies. */
@@ -31,19 +31,19 @@ public final class SessionMemories {
     /** epicache's layer budgets for new sessions, from the profile the first one needs. */
     private int[] layerBudgets;
 
-    public SessionMemories(Model model, String spec, int budget, int chunk, CacheDtype dtype) {
+    /** @param spec the policy, its budget included (kv-policies.md) */
+    public SessionMemories(Model model, PolicySpec spec, int chunk, CacheDtype dtype) {
         this.model = model;
         this.spec = spec;
-        this.budget = budget;
         this.chunk = chunk;
         this.dtype = dtype;
-        if (CachePolicies.episodic(spec)) {
-            episodes = CachePolicies.episodeSettings(spec, budget, chunk);
+        if (spec.episodic()) {
+            episodes = CachePolicies.episodeSettings(spec, chunk);
             tokens = new TokenStream(model.tokenizer(), ChatTemplate.load(model.dir()), model.config().bosTokenId);
         } else {
             episodes = null;
             tokens = null;
-            CachePolicies.parse(spec, budget, model.config().layers, chunk);
+            CachePolicies.build(spec, model.config().layers, chunk);
         }
     }
 
@@ -56,7 +56,7 @@ public final class SessionMemories {
             }
             return new EpisodicSession(model, tokens, SegmentEncoder::embed, episodes, layerBudgets, dtype, QuerySeeds.clusteringSeed(sessionId));
         }
-        return new PolicyMemory(model.transformer(), CachePolicies.parse(spec, budget, model.config().layers, chunk),
+        return new PolicyMemory(model.transformer(), CachePolicies.build(spec, model.config().layers, chunk),
                 model.transformer().newCache(dtype));
     }
 

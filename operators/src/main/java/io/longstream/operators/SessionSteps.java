@@ -18,7 +18,8 @@ import io.longstream.schemas.ConversationTurn;
 import io.longstream.schemas.DocumentChunk;
 import io.longstream.schemas.Query;
 import io.longstream.state.cache.KvCache;
-import io.longstream.state.policy.CachePolicies;
+import io.longstream.state.policy.CachePolicy;
+import io.longstream.state.policy.PolicySpec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -412,20 +413,20 @@ final class SessionSteps {
      * holds. epicache keeps other caches than the one-cache policies, so a switch to or from it is taken only
      * before the session's first event.
      */
-    private void setPolicy(String session, SessionMeta meta, SessionMemory memory, SourcedEvent sourced, String spec,
+    private void setPolicy(String session, SessionMeta meta, SessionMemory memory, SourcedEvent sourced, String text,
                            StepEffects effects) {
         effects.at(StepKind.SET_POLICY);
-        boolean episodic = CachePolicies.episodic(spec);
-        if (meta.started && (episodic || memory instanceof EpisodicSession)) {
-            effects.output(Outputs.REJECTS, sourced.rejected("SET_POLICY " + spec + ": a switch to or from epicache is taken only "
-                    + "before the session's first event (RESET the session first)"));
-            return;
-        }
         SessionMemory next;
         try {
-            next = episodic ? store.newEpisodic(session, meta, spec) : switched(memory, spec);
+            PolicySpec spec = config.sessionPolicy(text);
+            if (meta.started && (spec.episodic() || memory instanceof EpisodicSession)) {
+                effects.output(Outputs.REJECTS, sourced.rejected("SET_POLICY " + text + ": a switch to or from epicache is taken only "
+                        + "before the session's first event (RESET the session first)"));
+                return;
+            }
+            next = spec.episodic() ? store.newEpisodic(session, meta, spec) : switched(memory, spec);
         } catch (IllegalArgumentException e) {
-            effects.output(Outputs.REJECTS, sourced.rejected("SET_POLICY " + spec + ": " + e.getMessage()));
+            effects.output(Outputs.REJECTS, sourced.rejected("SET_POLICY " + text + ": " + e.getMessage()));
             return;
         }
         if (next instanceof PolicyMemory) {
@@ -437,11 +438,11 @@ final class SessionSteps {
     }
 
     /** The current cache under {@code spec}, or a fresh one if the session held episodes. */
-    private PolicyMemory switched(SessionMemory memory, String spec) {
-        int layers = model.config().layers;
+    private PolicyMemory switched(SessionMemory memory, PolicySpec spec) {
+        CachePolicy policy = config.cachePolicy(spec, model.config().layers);
         return memory instanceof PolicyMemory
-                ? ((PolicyMemory) memory).withPolicy(config.policy(spec, layers))
-                : new PolicyMemory(model.transformer(), config.policy(spec, layers), model.transformer().newCache(config.cacheDtype));
+                ? ((PolicyMemory) memory).withPolicy(policy)
+                : new PolicyMemory(model.transformer(), policy, model.transformer().newCache(config.cacheDtype));
     }
 
     private static Message previous(SessionMeta meta) {

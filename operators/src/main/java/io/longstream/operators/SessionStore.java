@@ -6,8 +6,8 @@ import io.longstream.inference.memory.PolicyMemory;
 import io.longstream.inference.memory.SessionMemory;
 import io.longstream.operators.episodes.EpisodeStore;
 import io.longstream.state.cache.KvCache;
-import io.longstream.state.policy.CachePolicies;
 import io.longstream.state.policy.CachePolicy;
+import io.longstream.state.policy.PolicySpec;
 import io.longstream.state.policy.episodes.OnlineEpisodes;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,7 +29,7 @@ final class SessionStore {
     private final int layers;
     private final int kvHeads;
     /** How sessions under each policy spec seen so far start and restore. */
-    private final Map<String, SessionMemories> memoriesBySpec = new HashMap<>();
+    private final Map<PolicySpec, SessionMemories> memoriesBySpec = new HashMap<>();
 
     SessionStore(SessionConfig config, Model model, KvPageStore pages, EpisodeStore episodes) {
         this.config = config;
@@ -47,7 +47,7 @@ final class SessionStore {
         if (held != null) {
             return held;
         }
-        String spec = meta.policySpec != null ? meta.policySpec : config.policySpec;
+        PolicySpec spec = meta.policySpec != null ? PolicySpec.parse(meta.policySpec) : config.policy;
         int cacheCount = Math.max(1, meta.headSlots.length / (layers * kvHeads));
         List<KvCache> caches = new ArrayList<>(cacheCount);
         for (int k = 0; k < cacheCount; k++) {
@@ -59,12 +59,12 @@ final class SessionStore {
             caches.add(cache);
         }
         SessionMemory restored;
-        if (CachePolicies.episodic(spec) && meta.layerBudgets.length == 0) {
+        if (spec.episodic() && meta.layerBudgets.length == 0) {
             restored = newEpisodic(session, meta, spec);
-        } else if (CachePolicies.episodic(spec)) {
+        } else if (spec.episodic()) {
             restored = memories(spec).restoreEpisodic(session, meta.layerBudgets, episodes.load(), List.of(meta.openUtterances), caches);
         } else {
-            CachePolicy policy = config.policy(spec, layers);
+            CachePolicy policy = config.cachePolicy(spec, layers);
             if (meta.policyState.length > 0) {
                 policy.restore(meta.policyState);
             }
@@ -124,14 +124,14 @@ final class SessionStore {
     }
 
     /** A fresh epicache memory; its layer budgets come from the model's profile and are kept in the session's state. */
-    EpisodicSession newEpisodic(String session, SessionMeta meta, String spec) {
+    EpisodicSession newEpisodic(String session, SessionMeta meta, PolicySpec spec) {
         EpisodicSession fresh = (EpisodicSession) memories(spec).create(session);
         meta.layerBudgets = fresh.layerBudgets();
         return fresh;
     }
 
     /** @throws IllegalArgumentException naming what is wrong with the spec */
-    private SessionMemories memories(String spec) {
-        return memoriesBySpec.computeIfAbsent(spec, s -> new SessionMemories(model, s, config.budget, config.chunk, config.cacheDtype));
+    private SessionMemories memories(PolicySpec spec) {
+        return memoriesBySpec.computeIfAbsent(spec, s -> new SessionMemories(model, s, config.chunk, config.cacheDtype));
     }
 }

@@ -13,6 +13,7 @@ import io.longstream.schemas.MemoryUpdate;
 import io.longstream.schemas.Query;
 import io.longstream.schemas.SessionEvent;
 import io.longstream.state.cache.CacheDtype;
+import io.longstream.state.policy.PolicySpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +38,7 @@ class BatchInvarianceTest {
             + "meridian until noon then forty containers were unloaded by the crane crew").split(" ");
 
     private static SessionConfig config(int maxBatch) {
-        return new SessionConfig(MODEL.toString(), 1, 32, "full", 0, CacheDtype.BF16, SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, 3,
+        return new SessionConfig(MODEL.toString(), 1, 32, PolicySpec.parse("full"), CacheDtype.BF16, SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, 3,
                 maxBatch);
     }
 

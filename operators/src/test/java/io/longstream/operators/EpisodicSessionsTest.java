@@ -15,6 +15,7 @@ import io.longstream.schemas.Query;
 import io.longstream.schemas.Rejected;
 import io.longstream.schemas.SessionEvent;
 import io.longstream.state.cache.CacheDtype;
+import io.longstream.state.policy.PolicySpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +36,8 @@ class EpisodicSessionsTest {
         "the invoice for March was paid twice by accident"};
 
     private static SessionConfig config(long liveCacheBytes) {
-        return new SessionConfig(MODEL.toString(), 1, 512, "epicache", BUDGET, CacheDtype.BF16, liveCacheBytes);
+        return new SessionConfig(MODEL.toString(), 1, 512, PolicySpec.parse("epicache").withDefaultBudget(BUDGET), CacheDtype.BF16,
+                liveCacheBytes, 0, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH);
     }
 
     /** A conversation that changes topic every four turns, with a question now and then. */
@@ -154,8 +156,8 @@ class EpisodicSessionsTest {
 
     @Test
     void setPolicyChoosesEpicacheBeforeTheFirstEventAndRefusesTheSwitchLater() throws Exception {
-        SessionConfig sinks = new SessionConfig(MODEL.toString(), 1, 512, "sinks", BUDGET, CacheDtype.BF16,
-                SessionConfig.DEFAULT_LIVE_CACHE_BYTES);
+        SessionConfig sinks = new SessionConfig(MODEL.toString(), 1, 512, PolicySpec.parse("sinks").withDefaultBudget(BUDGET), CacheDtype.BF16,
+                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH);
         try (SessionHarness h = SessionHarness.open(sinks)) {
             List<SessionEvent> events = new ArrayList<>();
             events.add(event("s", "switch", Control.newBuilder().setAction(ControlAction.SET_POLICY).setPolicySpec("epicache:episodes=2").build()));

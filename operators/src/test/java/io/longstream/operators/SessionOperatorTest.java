@@ -14,6 +14,7 @@ import io.longstream.schemas.MemoryUpdate;
 import io.longstream.schemas.Query;
 import io.longstream.schemas.SessionEvent;
 import io.longstream.state.cache.CacheDtype;
+import io.longstream.state.policy.PolicySpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +28,8 @@ class SessionOperatorTest {
     private static final Path MODEL = Fixtures.model("llama-tiny-f32");
 
     private static SessionConfig config(int chunk, int budget) {
-        return new SessionConfig(MODEL.toString(), 1, chunk, "full", budget, CacheDtype.BF16, SessionConfig.DEFAULT_LIVE_CACHE_BYTES);
+        return new SessionConfig(MODEL.toString(), 1, chunk, PolicySpec.parse("full").withDefaultBudget(budget), CacheDtype.BF16,
+                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH);
     }
 
     private static SessionEvent doc(String session, String id, String text) {
@@ -157,7 +159,8 @@ class SessionOperatorTest {
     @Test
     void aTurnTheChatTemplateRefusesIsRejectedAndTheSessionGoesOn(@TempDir Path dir) throws Exception {
         Path model = strictTemplateModel(dir);
-        SessionConfig strict = new SessionConfig(model.toString(), 1, 32, "full", 0, CacheDtype.BF16, SessionConfig.DEFAULT_LIVE_CACHE_BYTES);
+        SessionConfig strict = new SessionConfig(model.toString(), 1, 32, PolicySpec.parse("full"), CacheDtype.BF16,
+                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH);
         try (SessionHarness h = SessionHarness.open(strict)) {
             h.send(turn("s", "t1", "user", "Hello."), turn("s", "t2", "narrator", "Meanwhile..."), query("s", "q"));
             assertEquals(1, h.rejects().size());
@@ -168,7 +171,7 @@ class SessionOperatorTest {
 
     @Test
     void anIdleSessionExpiresAfterItsTtlAndStartsAfreshWithItsNextEvent() throws Exception {
-        SessionConfig expiring = new SessionConfig(MODEL.toString(), 1, 32, "full", 0, CacheDtype.BF16,
+        SessionConfig expiring = new SessionConfig(MODEL.toString(), 1, 32, PolicySpec.parse("full"), CacheDtype.BF16,
                 SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 50, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH);
         try (SessionHarness h = SessionHarness.open(expiring);
              SessionHarness fresh = SessionHarness.open(config(32, 0));
@@ -189,7 +192,7 @@ class SessionOperatorTest {
     void anAnswerDecodedInBlocksAcrossStepsAndARestoreEqualsOneDecodedAtOnce() throws Exception {
         SessionEvent[] events = {doc("s", "d1", "The tug Kestrel towed a yacht into the marina."),
             event("s", "q", Query.newBuilder().setQueryId("q").setText("Which tug?").setMaxNewTokens(9).setTemperature(0.9f).build())};
-        SessionConfig blocksOfTwo = new SessionConfig(MODEL.toString(), 1, 32, "full", 0, CacheDtype.BF16,
+        SessionConfig blocksOfTwo = new SessionConfig(MODEL.toString(), 1, 32, PolicySpec.parse("full"), CacheDtype.BF16,
                 SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, 2, SessionConfig.DEFAULT_MAX_BATCH);
         List<Integer> atOnce;
         try (SessionHarness h = SessionHarness.open(config(32, 0))) {

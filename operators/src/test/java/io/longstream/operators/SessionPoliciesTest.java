@@ -13,6 +13,7 @@ import io.longstream.schemas.MemoryUpdate;
 import io.longstream.schemas.Query;
 import io.longstream.schemas.SessionEvent;
 import io.longstream.state.cache.CacheDtype;
+import io.longstream.state.policy.PolicySpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,7 +30,8 @@ class SessionPoliciesTest {
     private static final int BUDGET = 96;
 
     private static SessionConfig config(String policy) {
-        return new SessionConfig(MODEL.toString(), 1, 64, policy, BUDGET, CacheDtype.BF16, SessionConfig.DEFAULT_LIVE_CACHE_BYTES);
+        return new SessionConfig(MODEL.toString(), 1, 64, PolicySpec.parse(policy).withDefaultBudget(BUDGET), CacheDtype.BF16,
+                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH);
     }
 
     /** Documents totalling several budgets, with queries in between. */
@@ -59,7 +61,7 @@ class SessionPoliciesTest {
             assertEquals(List.of(), h.rejects());
         }
         assertTrue(updates.stream().anyMatch(m -> m.getEvictions() > 0), policy + " evicted nothing: make the stream longer");
-        int target = BUDGET - config(policy).policy(policy, 2).chunk();
+        int target = BUDGET - config(policy).cachePolicy(config(policy).policy(), 2).chunk();
         for (MemoryUpdate m : updates) {
             for (int entries : m.getCacheEntriesPerLayer()) {
                 assertTrue(entries <= target, policy + ": " + entries + " entries after compaction, T = " + target);

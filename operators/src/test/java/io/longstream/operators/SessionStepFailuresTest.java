@@ -16,6 +16,7 @@ import io.longstream.schemas.Query;
 import io.longstream.schemas.Rejected;
 import io.longstream.schemas.SessionEvent;
 import io.longstream.state.cache.CacheDtype;
+import io.longstream.state.policy.PolicySpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,8 +39,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class SessionStepFailuresTest {
     private static final Path MODEL = Fixtures.model("llama-tiny-f32");
-    private static final SessionConfig CONFIG = new SessionConfig(MODEL.toString(), 1, 32, "full", 0, CacheDtype.BF16,
-            SessionConfig.DEFAULT_LIVE_CACHE_BYTES);
+    private static final SessionConfig CONFIG = new SessionConfig(MODEL.toString(), 1, 32, PolicySpec.parse("full"), CacheDtype.BF16,
+                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH);
 
     /** Throws at the n-th step of {@code kind} done for {@code session}. */
     private static final class FailNth implements StepFaults {
@@ -150,8 +151,8 @@ class SessionStepFailuresTest {
 
     @Test
     void aSwitchToLacacheFarBelowTheCacheCompactsInRoundsAndTheSessionGoesOn() throws Exception {
-        SessionConfig bigChunks = new SessionConfig(MODEL.toString(), 1, 512, "full", 0, CacheDtype.BF16,
-                SessionConfig.DEFAULT_LIVE_CACHE_BYTES);
+        SessionConfig bigChunks = new SessionConfig(MODEL.toString(), 1, 512, PolicySpec.parse("full"), CacheDtype.BF16,
+                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH);
         try (SessionHarness h = SessionHarness.open(bigChunks)) {
             List<SessionEvent> events = new ArrayList<>(GOOD);
             events.add(1, doc("bad", "big", "tide and fog at the pier ".repeat(300)));

@@ -13,6 +13,7 @@ import io.longstream.inference.text.TokenStream;
 import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.cache.KvCache;
 import io.longstream.state.policy.CachePolicies;
+import io.longstream.state.policy.PolicySpec;
 import io.longstream.state.policy.episodes.EpisodeSettings;
 import org.junit.jupiter.api.Test;
 import java.util.Arrays;
@@ -59,7 +60,7 @@ class StreamingPerplexityTest {
 
     /** A fresh f32 cache under {@code policy}, token by token. */
     private static SessionMemory memory(Model model, String policy, int budget) {
-        return new PolicyMemory(model.transformer(), CachePolicies.parse(policy, budget, model.config().layers, 1),
+        return new PolicyMemory(model.transformer(), CachePolicies.build(PolicySpec.parse(policy).withDefaultBudget(budget), model.config().layers, 1),
                 model.transformer().newCache(CacheDtype.F32));
     }
 
@@ -100,7 +101,7 @@ class StreamingPerplexityTest {
         try (Model model = Model.load(Fixtures.model("llama-tiny-f32"), 1)) {
             StreamingPerplexity ppl = new StreamingPerplexity(model.config().vocab);
             // B = 128 per episode, C = 1: c* = 1, Pcap = 32, M = 95; a segment per 256-token piece
-            EpisodeSettings settings = CachePolicies.episodeSettings("epicache:utterances=1,alpha=0", 128, 1);
+            EpisodeSettings settings = CachePolicies.episodeSettings(PolicySpec.parse("epicache:utterances=1,alpha=0,budget=128"), 1);
             IntFunction<SessionMemory> episodic = i -> new EpisodicSession(model, new TokenStream(model.tokenizer(), Optional.empty(), 1),
                     StreamingPerplexityTest::topicOf, settings, EpisodicSession.layerBudgets(settings, null, 2), CacheDtype.F32, i);
             List<int[]> shortStream = List.of(randomIds(90, 384, 4));

@@ -16,6 +16,7 @@ import io.longstream.state.cache.HeadCache;
 import io.longstream.state.cache.KvCache;
 import io.longstream.state.cache.KvPageCodec;
 import io.longstream.state.policy.CachePolicies;
+import io.longstream.state.policy.PolicySpec;
 import io.longstream.state.policy.episodes.EpisodeSettings;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -47,8 +48,8 @@ class EpisodicInvariantsTest {
                                                         @ForAll boolean uniform,
                                                         @ForAll @IntRange(min = 4, max = 28) int turns,
                                                         @ForAll long seed) {
-        EpisodeSettings settings = CachePolicies.episodeSettings("epicache:alpha=0,episodes=" + episodes + ",utterances=" + utterances
-                + ",level=" + (uniform ? "pair-uniform" : "pair"), budget, configuredChunk);
+        EpisodeSettings settings = CachePolicies.episodeSettings(PolicySpec.parse("epicache:alpha=0,episodes=" + episodes + ",utterances=" + utterances
+                + ",level=" + (uniform ? "pair-uniform" : "pair") + ",budget=" + budget), configuredChunk);
         int[] layerBudgets = EpisodicSession.layerBudgets(settings, null, MODEL.config().layers);
         List<Message> conversation = conversation(turns, new SplittableRandom(seed));
         int savePoint = new SplittableRandom(seed + 1).nextInt(turns);

@@ -11,6 +11,7 @@ import io.longstream.inference.text.TokenStream;
 import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.cache.KvCache;
 import io.longstream.state.policy.CachePolicies;
+import io.longstream.state.policy.PolicySpec;
 import io.longstream.state.policy.episodes.EpisodeSettings;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,7 +22,7 @@ class EpisodicSessionTest {
     private static final String[] TOPICS = {"ferry", "flour", "router", "invoice"};
     private static final TopicEncoder ENCODER = new TopicEncoder(TOPICS);
     /** B = 128 per episode, C = 512: c* = 32, Pcap = 32, M = 64; the spec's E = 4, w = 4, m = 8. */
-    private static final EpisodeSettings SETTINGS = CachePolicies.episodeSettings("epicache:alpha=0", 128, 512);
+    private static final EpisodeSettings SETTINGS = CachePolicies.episodeSettings(PolicySpec.parse("epicache:alpha=0,budget=128"), 512);
 
     /** α = 0: every layer keeps M. */
     private static int[] budgets(Model model) {

@@ -19,6 +19,7 @@ import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.cache.KvCache;
 import io.longstream.state.policy.CachePolicies;
 import io.longstream.state.policy.CachePolicy;
+import io.longstream.state.policy.PolicySpec;
 import io.longstream.state.policy.episodes.EpisodeSettings;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -72,12 +73,16 @@ class SessionBatchTest {
 
     /** How to build (and rebuild) one session's memory on a model. */
     private record Recipe(String policy, CacheDtype dtype, int budget, int configuredChunk, long seed) {
+        PolicySpec spec() {
+            return PolicySpec.parse(policy).withDefaultBudget(budget);
+        }
+
         SessionMemory create(Model model) {
-            if (CachePolicies.episodic(policy)) {
-                EpisodeSettings settings = CachePolicies.episodeSettings(policy, budget, configuredChunk);
+            if (spec().episodic()) {
+                EpisodeSettings settings = CachePolicies.episodeSettings(spec(), configuredChunk);
                 return new EpisodicSession(model, tokens(model), ENCODER, settings, layerBudgets(model, settings), dtype, seed);
             }
-            CachePolicy p = CachePolicies.parse(policy, budget, model.config().layers, configuredChunk);
+            CachePolicy p = CachePolicies.build(spec(), model.config().layers, configuredChunk);
             return new PolicyMemory(model.transformer(), p, model.transformer().newCache(dtype));
         }
 
@@ -88,11 +93,11 @@ class SessionBatchTest {
                 caches.add(CachePages.restore(saved.cache(k)));
             }
             if (saved instanceof EpisodicSession episodic) {
-                EpisodeSettings settings = CachePolicies.episodeSettings(policy, budget, configuredChunk);
+                EpisodeSettings settings = CachePolicies.episodeSettings(spec(), configuredChunk);
                 return EpisodicSession.restore(model, tokens(model), ENCODER, settings, layerBudgets(model, settings), seed,
                         episodic.clustering(), episodic.openUtterances(), caches);
             }
-            CachePolicy p = CachePolicies.parse(policy, budget, model.config().layers, configuredChunk);
+            CachePolicy p = CachePolicies.build(spec(), model.config().layers, configuredChunk);
             p.restore(saved.policyState());
             return new PolicyMemory(model.transformer(), p, caches.get(0));
         }
@@ -205,7 +210,7 @@ class SessionBatchTest {
         int vocab = model.config().vocab;
         int chunk = memory.chunk();
         List<Op> ops = new ArrayList<>();
-        boolean episodic = CachePolicies.episodic(recipe.policy());
+        boolean episodic = recipe.spec().episodic();
         List<Integer> pending = new ArrayList<>();
         if (episodic) {
             for (int id : tokens(model).start()) {

@@ -2,6 +2,11 @@ package io.longstream.jobs.cli;
 
 import io.longstream.jobs.bench.BenchPlan;
 import io.longstream.jobs.bench.CpuBenchmark;
+import io.longstream.jobs.config.Configured;
+import io.longstream.jobs.config.Setting;
+import io.longstream.jobs.config.SettingValues;
+import io.longstream.jobs.config.Settings;
+import io.longstream.jobs.config.TableOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,18 +15,20 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Benchmarks, each printing a table with the machine it ran on. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run speed benchmarks.",
         subcommands = BenchCommand.Cpu.class)
 final class BenchCommand {
 
-    @Command(name = "cpu", mixinStandardHelpOptions = true,
+    @Command(name = "cpu", mixinStandardHelpOptions = true, modelTransformer = TableOptions.class,
             description = "Measure CPU prefill and decode on a random Llama-3.2-1B-shaped bf16 model against the machine's roofline and Jlama.")
-    static final class Cpu implements Callable<Integer> {
-        @Option(names = "--threads", paramLabel = "N", description = "worker threads (default: all cores)")
-        int threads = Runtime.getRuntime().availableProcessors();
+    static final class Cpu implements Callable<Integer>, Configured {
+        @Spec
+        CommandSpec spec;
 
         @Option(names = "--prefill", split = ",", paramLabel = "N", description = "prefill lengths (default: 512,2048)")
         List<Integer> prefill = List.of(512, 2048);
@@ -40,8 +47,14 @@ final class BenchCommand {
         boolean noPeer;
 
         @Override
+        public List<Setting<?>> settings() {
+            return List.of(Settings.THREADS);
+        }
+
+        @Override
         public Integer call() throws IOException, InterruptedException {
-            BenchPlan plan = new BenchPlan(threads, prefill, decodeContext, decodeTokens, 1);
+            SettingValues values = SettingValues.of(spec, settings());
+            BenchPlan plan = new BenchPlan(values.get(Settings.THREADS), prefill, decodeContext, decodeTokens, 1);
             Path dir = modelDir != null ? modelDir : Files.createTempDirectory("longstream-bench-model-");
             try {
                 new CpuBenchmark(plan, System.out, System.err).run(dir, !noPeer);

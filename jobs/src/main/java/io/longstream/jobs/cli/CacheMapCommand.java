@@ -4,48 +4,53 @@ import io.longstream.inference.Model;
 import io.longstream.inference.eval.CacheOccupancy;
 import io.longstream.inference.memory.SessionMemory;
 import io.longstream.inference.text.TokenStream;
-import io.longstream.state.cache.CacheDtype;
+import io.longstream.jobs.config.Configured;
+import io.longstream.jobs.config.Setting;
+import io.longstream.jobs.config.SettingValues;
+import io.longstream.jobs.config.Settings;
+import io.longstream.jobs.config.TableOptions;
+import io.longstream.operators.SessionMemories;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Which original positions each layer keeps after ingesting a text, as text and as a PNG. */
-@Command(name = "cache-map", mixinStandardHelpOptions = true,
+@Command(name = "cache-map", mixinStandardHelpOptions = true, modelTransformer = TableOptions.class,
         description = "Ingest a text under a cache policy and show, per layer (and episode), which original positions the cache holds.")
-final class CacheMapCommand implements Callable<Integer> {
+final class CacheMapCommand implements Callable<Integer>, Configured {
     private static final int ROW_PIXELS = 12;
     private static final int MAX_WIDTH = 2048;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model folder")
-    Path model;
-
-    @Mixin
-    PolicyOptions policy;
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--text-file", required = true, paramLabel = "F", description = "the text to ingest (as one document)")
     Path textFile;
-
-    @Option(names = "--chunk", paramLabel = "N", description = "prefill chunk C (default: ${DEFAULT-VALUE})")
-    int chunk = 512;
 
     @Option(names = "--png", paramLabel = "FILE", description = "where the picture goes (default: ${DEFAULT-VALUE})")
     Path png = Path.of("cache-map.png");
 
     @Override
+    public List<Setting<?>> settings() {
+        return Settings.POLICY_RUN;
+    }
+
+    @Override
     public Integer call() throws IOException {
-        if (chunk < 1) {
-            throw new IllegalArgumentException("--chunk must be >= 1, got " + chunk);
-        }
-        try (Model m = Model.load(model, policy.threads)) {
-            SessionMemory memory = policy.memories(m, chunk, CacheDtype.BF16).create(textFile.getFileName().toString());
+        SettingValues values = SettingValues.of(spec, settings());
+        try (Model m = Model.load(values.get(Settings.MODEL), values.get(Settings.THREADS))) {
+            SessionMemory memory = new SessionMemories(m, Settings.policy(values), values.get(Settings.CHUNK), values.get(Settings.CACHE_DTYPE))
+                    .create(textFile.getFileName().toString());
             TokenStream stream = new TokenStream(m.tokenizer(), Optional.empty(), m.config().bosTokenId);
             int[] opening = stream.start();
             int[] body = stream.document(Files.readString(textFile, StandardCharsets.UTF_8));

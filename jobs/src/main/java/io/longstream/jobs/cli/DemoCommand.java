@@ -1,22 +1,30 @@
 package io.longstream.jobs.cli;
 
 import io.longstream.jobs.local.Demo;
+import io.longstream.jobs.config.Configured;
+import io.longstream.jobs.config.Setting;
+import io.longstream.jobs.config.SettingValues;
+import io.longstream.jobs.config.Settings;
+import io.longstream.jobs.config.TableOptions;
+import io.longstream.jobs.pipeline.PipelineSettings;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Kafka, Flink and the job in this process, playing a recorded stream. */
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(name = "demo", mixinStandardHelpOptions = true, modelTransformer = TableOptions.class,
         description = {"Play a stream of sessions through Kafka and Flink in this process, printing answers as they arrive.",
                 "Starts a Kafka broker and a Flink MiniCluster in this process, runs the pipeline on them, plays the stream",
                 "(the shipped sample by default) as a conversation and prints each query with its answer, a line per event",
                 "taken into memory, and progress on stderr."})
-final class DemoCommand implements Callable<Integer> {
-    @Mixin
-    PipelineOptions pipeline;
+final class DemoCommand implements Callable<Integer>, Configured {
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--file", paramLabel = "F.jsonl", description = "the stream to play, JSON lines (default: the shipped sample)")
     Path file;
@@ -24,19 +32,21 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--follow", description = "keep running after the stream, for live input (Ctrl-C stops)")
     boolean follow;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", description = "give up when the stream has not played out by then (default: ${DEFAULT-VALUE})")
-    long timeoutSeconds = 600;
+    @Override
+    public List<Setting<?>> settings() {
+        List<Setting<?>> settings = new ArrayList<>(Settings.PIPELINE);
+        settings.add(Settings.DEMO_TIMEOUT);
+        return settings;
+    }
 
     @Override
     public Integer call() throws Exception {
-        if (timeoutSeconds < 1) {
-            throw new IllegalArgumentException("--timeout must be >= 1, got " + timeoutSeconds);
-        }
+        SettingValues values = SettingValues.of(spec, settings());
         Demo.Options options = new Demo.Options();
-        options.pipeline = pipeline.settings();
+        options.pipeline = new PipelineSettings(values);
         options.stream = file;
         options.follow = follow;
-        options.timeout = Duration.ofSeconds(timeoutSeconds);
+        options.timeout = values.get(Settings.DEMO_TIMEOUT);
         return new Demo(System.out, System.err, Boolean.getBoolean(LongstreamCli.STDERR_IS_TERMINAL)).run(options);
     }
 }

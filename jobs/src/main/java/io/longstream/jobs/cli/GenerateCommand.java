@@ -5,22 +5,28 @@ import io.longstream.inference.Model;
 import io.longstream.inference.Sampler;
 import io.longstream.inference.text.TextStream;
 import io.longstream.inference.text.TokenStream;
-import io.longstream.state.cache.CacheDtype;
+import io.longstream.jobs.config.Configured;
+import io.longstream.jobs.config.Setting;
+import io.longstream.jobs.config.SettingValues;
+import io.longstream.jobs.config.Settings;
+import io.longstream.jobs.config.TableOptions;
 import io.longstream.state.cache.KvCache;
 import java.io.PrintStream;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Continues a prompt, streaming the text as it is decoded. */
-@Command(name = "generate", mixinStandardHelpOptions = true,
+@Command(name = "generate", mixinStandardHelpOptions = true, modelTransformer = TableOptions.class,
         description = "Continue TEXT with the model, streaming the generated text to stdout.")
-final class GenerateCommand implements Callable<Integer> {
-    @Mixin
-    ModelOptions options;
+final class GenerateCommand implements Callable<Integer>, Configured {
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "the text to continue")
     String prompt;
@@ -37,9 +43,6 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", description = "sampling seed: the same seed gives the same text (default: ${DEFAULT-VALUE})")
     long seed = 0L;
 
-    @Option(names = "--cache-dtype", paramLabel = "TYPE", description = "KV cache precision: bf16 (default), f16 or f32")
-    String cacheDtype = "bf16";
-
     private final PrintStream out;
     private final PrintStream err;
 
@@ -53,13 +56,18 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     @Override
+    public List<Setting<?>> settings() {
+        return Settings.MODEL_RUN;
+    }
+
+    @Override
     public Integer call() {
+        SettingValues values = SettingValues.of(spec, settings());
         if (maxTokens < 1) {
             throw new IllegalArgumentException("--max-tokens must be >= 1, got " + maxTokens);
         }
         Sampler sampler = Sampler.of(temperature, topP, seed);
-        CacheDtype dtype = CacheDtype.parse(cacheDtype);
-        try (Model model = options.load()) {
+        try (Model model = Model.load(values.get(Settings.MODEL), values.get(Settings.THREADS))) {
             // a plain completion: the stream's opening (BOS) and the prompt as a document
             TokenStream tokens = new TokenStream(model.tokenizer(), Optional.empty(), model.config().bosTokenId);
             int[] opening = tokens.start();
@@ -69,10 +77,10 @@ final class GenerateCommand implements Callable<Integer> {
             if (ids.length == 0) {
                 throw new IllegalArgumentException("--prompt is empty and the model has no BOS token to start from");
             }
-            KvCache cache = model.transformer().newCache(dtype);
+            KvCache cache = model.transformer().newCache(values.get(Settings.CACHE_DTYPE));
             TextStream stream = new TextStream(model.tokenizer());
             long start = System.nanoTime();
-            Generator.Result r = new Generator(model.transformer(), options.chunk).generate(ids, cache, sampler, maxTokens,
+            Generator.Result r = new Generator(model.transformer(), values.get(Settings.CHUNK)).generate(ids, cache, sampler, maxTokens,
                     model.stopTokenIds(), token -> {
                         out.print(stream.push(token));
                         out.flush();

@@ -5,27 +5,29 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.longstream.inference.ChunkedPrefill;
 import io.longstream.inference.Model;
-import io.longstream.state.cache.CacheDtype;
+import io.longstream.jobs.config.Configured;
+import io.longstream.jobs.config.Setting;
+import io.longstream.jobs.config.SettingValues;
+import io.longstream.jobs.config.Settings;
+import io.longstream.jobs.config.TableOptions;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Prints the float32 logits of every input position as JSON, for checking numerics against a reference. */
-@Command(name = "logits", mixinStandardHelpOptions = true,
+@Command(name = "logits", mixinStandardHelpOptions = true, modelTransformer = TableOptions.class,
         description = "Print {\"logits\": [[...], ...]}: one row of float32 logits per input position.")
-final class LogitsCommand implements Callable<Integer> {
-    @Mixin
-    ModelOptions options;
+final class LogitsCommand implements Callable<Integer>, Configured {
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--ids", required = true, split = ",", paramLabel = "ID", description = "token ids, comma separated")
     int[] ids;
-
-    @Option(names = "--cache-dtype", paramLabel = "TYPE",
-            description = "KV cache precision: f32 (default here, for reference checks), bf16 or f16")
-    String cacheDtype = "f32";
 
     private final OutputStream out;
 
@@ -38,17 +40,22 @@ final class LogitsCommand implements Callable<Integer> {
     }
 
     @Override
+    public List<Setting<?>> settings() {
+        return Settings.MODEL_RUN;
+    }
+
+    @Override
     public Integer call() throws IOException {
-        CacheDtype dtype = CacheDtype.parse(cacheDtype);
-        try (Model model = options.load()) {
+        SettingValues values = SettingValues.of(spec, settings());
+        try (Model model = Model.load(values.get(Settings.MODEL), values.get(Settings.THREADS))) {
             int vocab = model.config().vocab;
             for (int id : ids) {
                 if (id < 0 || id >= vocab) {
                     throw new IllegalArgumentException("--ids: token id " + id + " is outside the vocabulary [0, " + vocab + ")");
                 }
             }
-            float[] logits = new ChunkedPrefill(model.transformer(), options.chunk)
-                    .run(ids, model.transformer().newCache(dtype), true);
+            float[] logits = new ChunkedPrefill(model.transformer(), values.get(Settings.CHUNK))
+                    .run(ids, model.transformer().newCache(values.get(Settings.CACHE_DTYPE)), true);
             try (JsonGenerator g = new JsonFactory().createGenerator(out, JsonEncoding.UTF8)) {
                 g.configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
                 g.writeStartObject();

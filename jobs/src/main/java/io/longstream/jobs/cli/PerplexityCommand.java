@@ -2,8 +2,12 @@ package io.longstream.jobs.cli;
 
 import io.longstream.inference.Model;
 import io.longstream.inference.eval.StreamingPerplexity;
+import io.longstream.jobs.config.Configured;
+import io.longstream.jobs.config.Setting;
+import io.longstream.jobs.config.SettingValues;
+import io.longstream.jobs.config.Settings;
+import io.longstream.jobs.config.TableOptions;
 import io.longstream.operators.SessionMemories;
-import io.longstream.state.cache.CacheDtype;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,39 +17,34 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Streaming perplexity of token-id streams under a cache policy and budget. */
-@Command(name = "perplexity", mixinStandardHelpOptions = true,
+@Command(name = "perplexity", mixinStandardHelpOptions = true, modelTransformer = TableOptions.class,
         description = {"Measure streaming perplexity under a cache policy, as StreamingLLM evaluates it.",
-                "Each line of the ids file is one stream, fed from an empty cache in chunks (token by token by default)",
-                "under the policy; prints one JSON object."})
-final class PerplexityCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model folder")
-    Path model;
-
-    @Mixin
-    PolicyOptions policy;
+                "Each line of the ids file is one stream, fed from an empty cache in chunks of the policy's c* under the policy",
+                "(--chunk 1: token by token, each token attending to at most B entries, itself included); prints one JSON object."})
+final class PerplexityCommand implements Callable<Integer>, Configured {
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--ids-file", required = true, paramLabel = "F", description = "token ids, one stream per line, comma or space separated")
     Path idsFile;
 
-    @Option(names = "--chunk", paramLabel = "N", description = "tokens per step (default: ${DEFAULT-VALUE}: each token attends to at most B entries, itself included)")
-    int chunk = 1;
-
-    @Option(names = "--cache-dtype", paramLabel = "TYPE", description = "KV cache precision: bf16 (default), f16 or f32")
-    String cacheDtype = "bf16";
+    @Override
+    public List<Setting<?>> settings() {
+        return Settings.POLICY_RUN;
+    }
 
     @Override
     public Integer call() throws IOException {
-        if (chunk < 1) {
-            throw new IllegalArgumentException("--chunk must be >= 1, got " + chunk);
-        }
-        CacheDtype dtype = CacheDtype.parse(cacheDtype);
-        try (Model m = Model.load(model, policy.threads)) {
+        SettingValues values = SettingValues.of(spec, settings());
+        try (Model m = Model.load(values.get(Settings.MODEL), values.get(Settings.THREADS))) {
             List<int[]> streams = readIds(idsFile, m.config().vocab);
-            SessionMemories memories = policy.memories(m, chunk, dtype);
+            SessionMemories memories = new SessionMemories(m, Settings.policy(values), values.get(Settings.CHUNK),
+                    values.get(Settings.CACHE_DTYPE));
             StreamingPerplexity.Result r = new StreamingPerplexity(m.config().vocab).run(streams, i -> memories.create("stream-" + i));
             System.out.println(String.format(Locale.ROOT, "{\"tokens\":%d,\"nll\":%.6f,\"ppl\":%.6f,\"max_cache_entries\":%d}",
                     r.tokens, r.nll, r.ppl, r.maxCacheEntries));

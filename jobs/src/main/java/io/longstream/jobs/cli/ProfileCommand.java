@@ -6,21 +6,29 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.longstream.inference.Model;
 import io.longstream.inference.profile.LayerProfiles;
 import io.longstream.inference.profile.MeasuredProfile;
+import io.longstream.jobs.config.Configured;
+import io.longstream.jobs.config.Setting;
+import io.longstream.jobs.config.SettingValues;
+import io.longstream.jobs.config.Settings;
+import io.longstream.jobs.config.TableOptions;
 import io.longstream.state.policy.episodes.LayerBudgets;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** A model's EpiCache layer profile and the layer weights it yields, measured once and cached by model hash. */
-@Command(name = "profile", mixinStandardHelpOptions = true,
+@Command(name = "profile", mixinStandardHelpOptions = true, modelTransformer = TableOptions.class,
         description = {"Print EpiCache's layer profile of a model as one JSON object.",
                 "Per layer, how similar the keys stay under block-local attention (kv-policies §6), measured once on the",
                 "shipped text and cached by model hash."})
-final class ProfileCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model folder (config.json, *.safetensors, tokenizer.json)")
-    Path model;
+final class ProfileCommand implements Callable<Integer>, Configured {
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--alpha", paramLabel = "A", description = "allocation power α of the weights (default: ${DEFAULT-VALUE})")
     double alpha = 1.1;
@@ -29,19 +37,19 @@ final class ProfileCommand implements Callable<Integer> {
             description = "where profiles are kept (default: the system property " + LayerProfiles.DIR_PROPERTY + ", else ~/.cache/longstream/profiles)")
     Path cacheDir;
 
-    @Option(names = "--threads", paramLabel = "N", description = "CPU worker threads (default: all cores)")
-    int threads = Runtime.getRuntime().availableProcessors();
+    @Override
+    public List<Setting<?>> settings() {
+        return List.of(Settings.MODEL.required(), Settings.THREADS);
+    }
 
     @Override
     public Integer call() throws IOException {
+        SettingValues values = SettingValues.of(spec, settings());
         if (!(alpha >= 0) || Double.isInfinite(alpha)) {
             throw new IllegalArgumentException("--alpha must be finite and >= 0, got " + alpha);
         }
-        if (threads < 1) {
-            throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
-        }
         LayerProfiles profiles = new LayerProfiles(cacheDir != null ? cacheDir : LayerProfiles.defaultDir());
-        try (Model m = Model.load(model, threads)) {
+        try (Model m = Model.load(values.get(Settings.MODEL), values.get(Settings.THREADS))) {
             MeasuredProfile p = profiles.profileOf(m);
             ObjectMapper json = new ObjectMapper();
             ObjectNode out = json.createObjectNode();

@@ -1,5 +1,6 @@
 package io.longstream.jobs.local;
 
+import io.longstream.jobs.config.Settings;
 import io.longstream.jobs.io.EventJson;
 import io.longstream.jobs.io.EventProducer;
 import io.longstream.jobs.io.OutputConsumer;
@@ -33,7 +34,7 @@ public final class Demo {
         /** A JSON-lines stream; null plays the sample shipped in the jar. */
         public Path stream;
         public boolean follow;
-        public Duration timeout = Duration.ofMinutes(10);
+        public Duration timeout = Settings.DEMO_TIMEOUT.defaultValue();
     }
 
     private static final String SAMPLE = "/io/longstream/jobs/demo/sample-stream.jsonl";
@@ -92,7 +93,7 @@ public final class Demo {
 
     /** Checks every option first, so that a bad one ends the demo before a broker starts. */
     private static EmbeddedKafka checkedThenStarted(PipelineSettings settings) throws Exception {
-        settings.checkOptions();
+        settings.check();
         return EmbeddedKafka.start();
     }
 

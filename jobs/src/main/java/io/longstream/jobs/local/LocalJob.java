@@ -25,14 +25,17 @@ public final class LocalJob {
         this.webUi = webUi;
     }
 
-    /** Submits the pipeline and returns once it runs; {@code restoreFrom} is a savepoint path or null. */
+    /**
+     * Submits the pipeline and returns once it runs; {@code restoreFrom} is a savepoint path or null.
+     *
+     * @param settings checked ({@link PipelineSettings#check()}) by the caller, before anything started
+     */
     public static LocalJob start(PipelineSettings settings, Path checkpoints, String restoreFrom, String jobName) throws Exception {
         return start(settings, FlinkSettings.uri(checkpoints), restoreFrom, jobName);
     }
 
     /** As {@link #start(PipelineSettings, Path, String, String)}, with checkpoints under a folder URI. */
     public static LocalJob start(PipelineSettings settings, String checkpoints, String restoreFrom, String jobName) throws Exception {
-        settings.check();
         Configuration conf = FlinkSettings.of(checkpoints, settings.checkpointInterval, restoreFrom);
         int port = freeLoopbackPort();
         conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");

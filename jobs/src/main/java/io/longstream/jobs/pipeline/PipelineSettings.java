@@ -1,71 +1,99 @@
 package io.longstream.jobs.pipeline;
 
-import io.longstream.inference.ChunkedPrefill;
+import static io.longstream.jobs.config.Settings.BOOTSTRAP;
+import static io.longstream.jobs.config.Settings.CACHE_DTYPE;
+import static io.longstream.jobs.config.Settings.CHECKPOINT_INTERVAL;
+import static io.longstream.jobs.config.Settings.CHUNK;
+import static io.longstream.jobs.config.Settings.DECODE_BLOCK;
+import static io.longstream.jobs.config.Settings.GROUP_ID;
+import static io.longstream.jobs.config.Settings.IDLE_TTL;
+import static io.longstream.jobs.config.Settings.MAX_BATCH;
+import static io.longstream.jobs.config.Settings.MAX_NEW_TOKENS;
+import static io.longstream.jobs.config.Settings.MAX_PARALLELISM;
+import static io.longstream.jobs.config.Settings.MAX_TEXT_BYTES;
+import static io.longstream.jobs.config.Settings.MODEL;
+import static io.longstream.jobs.config.Settings.PARALLELISM;
+import static io.longstream.jobs.config.Settings.THREADS;
+import static io.longstream.jobs.config.Settings.TOPIC_PREFIX;
+import static io.longstream.jobs.config.Settings.TRANSACTIONAL_ID_PREFIX;
+
 import io.longstream.inference.model.ModelConfig;
+import io.longstream.jobs.config.SettingValues;
+import io.longstream.jobs.config.Settings;
 import io.longstream.operators.EventLimits;
 import io.longstream.operators.SessionConfig;
 import io.longstream.state.cache.CacheDtype;
+import io.longstream.state.policy.CachePolicies;
+import io.longstream.state.policy.PolicySpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
-/** Everything a pipeline run is configured with; {@link #check()} fails fast naming the bad setting's option. */
+/**
+ * Everything a pipeline run is configured with, built from the option table's checked values (its defaults where
+ * none were given); {@link #check()} adds what needs the model folder or several options at once.
+ */
 public final class PipelineSettings {
     public String bootstrap;
-    public Topics topics = Topics.defaults();
-    public String groupId = "longstream";
+    public Topics topics;
+    public String groupId;
     /** Prefix of the sinks' transactional ids: unique per job, stable across its restarts. */
-    public String transactionalIdPrefix = "longstream";
+    public String transactionalIdPrefix;
     public Path modelDir;
-    public int threads = Runtime.getRuntime().availableProcessors();
-    public int chunk = ChunkedPrefill.DEFAULT_CHUNK;
-    /** The cache policy, {@code NAME[:key=value,...]}. */
-    public String policy = "full";
-    /** Most cache entries per (layer, KV head); 0 = unbounded. */
-    public int budget;
-    public CacheDtype cacheDtype = CacheDtype.BF16;
+    public int threads;
+    public int chunk;
+    /** The cache policy, its budget included ({@code --budget} folded in where the spec sets none). */
+    public PolicySpec policy;
+    public CacheDtype cacheDtype;
     public long liveCacheBytes = SessionConfig.DEFAULT_LIVE_CACHE_BYTES;
-    public int maxTextBytes = EventLimits.DEFAULT_MAX_TEXT_BYTES;
-    public int maxNewTokens = EventLimits.DEFAULT_MAX_NEW_TOKENS;
-    public int parallelism = 1;
-    public int maxParallelism = 128;
-    public Duration checkpointInterval = Duration.ofSeconds(5);
+    public int maxTextBytes;
+    public int maxNewTokens;
+    public int parallelism;
+    public int maxParallelism;
+    public Duration checkpointInterval;
     /** Answer tokens decoded per step (checkpoints pass between steps). */
-    public int decodeBlock = SessionConfig.DEFAULT_DECODE_BLOCK;
-    /** Sessions advanced per step as one batch. */
-    public int maxBatch = SessionConfig.DEFAULT_MAX_BATCH;
+    public int decodeBlock;
+    /** Sessions the session operator advances per step as one batch. */
+    public int maxBatch;
     /** Idle sessions are dropped after this long; zero keeps them forever. */
-    public Duration idleTtl = Duration.ZERO;
+    public Duration idleTtl;
 
-    /** Every setting, the bootstrap servers included; the pipeline is built only from settings that pass. */
-    public PipelineSettings check() {
-        require(bootstrap != null && !bootstrap.isBlank(), "bootstrap servers are not set (--bootstrap)");
-        return checkOptions();
+    /** Every option at the table's default. */
+    public PipelineSettings() {
+        this(SettingValues.DEFAULTS);
+    }
+
+    public PipelineSettings(SettingValues values) {
+        bootstrap = values.get(BOOTSTRAP);
+        topics = Topics.withPrefix(values.get(TOPIC_PREFIX));
+        groupId = values.get(GROUP_ID);
+        transactionalIdPrefix = values.get(TRANSACTIONAL_ID_PREFIX);
+        modelDir = values.get(MODEL);
+        threads = values.get(THREADS);
+        chunk = values.get(CHUNK);
+        policy = Settings.policy(values);
+        cacheDtype = values.get(CACHE_DTYPE);
+        maxTextBytes = values.get(MAX_TEXT_BYTES);
+        maxNewTokens = values.get(MAX_NEW_TOKENS);
+        parallelism = values.get(PARALLELISM);
+        maxParallelism = values.get(MAX_PARALLELISM);
+        checkpointInterval = values.get(CHECKPOINT_INTERVAL);
+        decodeBlock = values.get(DECODE_BLOCK);
+        maxBatch = values.get(MAX_BATCH);
+        idleTtl = values.get(IDLE_TTL);
     }
 
     /**
-     * Every setting that can be checked without a broker (the model folder is read, nothing is started):
-     * callers run it before they start or contact a broker, create topics or submit to a cluster.
+     * What the option table cannot check alone, checked once before anything is started, contacted or submitted:
+     * the model folder, the policy against the model and the chunk, and the parallelism against the key groups.
      */
-    public PipelineSettings checkOptions() {
+    public PipelineSettings check() {
         require(modelDir != null, "the model folder is not set (--model)");
         require(Files.isDirectory(modelDir), "model folder " + modelDir + " does not exist (--model)");
-        require(threads >= 1, "--threads must be >= 1, got " + threads);
-        require(chunk >= 1, "--chunk must be >= 1, got " + chunk);
-        require(budget >= 0, "--budget must be >= 0 (0 = unbounded), got " + budget);
-        require(maxTextBytes >= 1, "--max-text-bytes must be >= 1, got " + maxTextBytes);
-        require(maxNewTokens >= 1, "--max-new-tokens must be >= 1, got " + maxNewTokens);
-        require(parallelism >= 1, "--parallelism must be >= 1, got " + parallelism);
         require(maxParallelism >= parallelism, "--max-parallelism " + maxParallelism + " is below the parallelism " + parallelism);
-        require(!checkpointInterval.isNegative() && !checkpointInterval.isZero(),
-                "--checkpoint-interval must be positive, got " + checkpointInterval);
-        require(decodeBlock >= 1, "--decode-block must be >= 1, got " + decodeBlock);
-        require(maxBatch >= 1, "--max-batch must be >= 1, got " + maxBatch);
-        require(!idleTtl.isNegative(), "--idle-ttl must be >= 0 (0 = off), got " + idleTtl);
         int layers = ModelConfig.read(modelDir).layers;
         try {
-            // the policy's spec and budget are checked against the model now, not at the first session
-            sessionConfig().checkPolicy(policy, layers);
+            CachePolicies.check(policy, layers, chunk);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--policy " + policy + ": " + e.getMessage(), e);
         }
@@ -73,7 +101,7 @@ public final class PipelineSettings {
     }
 
     SessionConfig sessionConfig() {
-        return new SessionConfig(modelDir.toAbsolutePath().toString(), threads, chunk, policy, budget, cacheDtype, liveCacheBytes,
+        return new SessionConfig(modelDir.toAbsolutePath().toString(), threads, chunk, policy, cacheDtype, liveCacheBytes,
                 idleTtl.toMillis(), decodeBlock, maxBatch);
     }
 

@@ -34,8 +34,8 @@ public final class SessionPipeline {
     private SessionPipeline() {
     }
 
+    /** @param settings checked ({@link PipelineSettings#check()}) by the caller, before anything started */
     public static void build(StreamExecutionEnvironment env, PipelineSettings settings) {
-        settings.check();
         env.setParallelism(settings.parallelism);
         env.setMaxParallelism(settings.maxParallelism);
         Topics topics = settings.topics;

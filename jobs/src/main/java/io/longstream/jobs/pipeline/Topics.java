@@ -1,5 +1,6 @@
 package io.longstream.jobs.pipeline;
 
+import io.longstream.jobs.config.Settings;
 import java.io.Serializable;
 import java.util.List;
 
@@ -20,7 +21,7 @@ public final class Topics implements Serializable {
     }
 
     public static Topics defaults() {
-        return withPrefix("longstream");
+        return withPrefix(Settings.TOPIC_PREFIX.defaultValue());
     }
 
     /** PREFIX.events, PREFIX.answers, PREFIX.memory, PREFIX.rejects. */

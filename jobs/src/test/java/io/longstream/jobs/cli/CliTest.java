@@ -30,7 +30,7 @@ class CliTest {
         String ids = Arrays.stream(ref.inputIds).mapToObj(String::valueOf).collect(Collectors.joining(","));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int exit = new CommandLine(new LogitsCommand(out)).execute("--model", Fixtures.model("mistral-tiny-swa-f32").toString(),
-                "--ids", ids, "--chunk", "5");
+                "--ids", ids, "--chunk", "5", "--cache-dtype", "f32");
         assertEquals(0, exit);
         JsonNode rows = new ObjectMapper().readTree(out.toByteArray()).get("logits");
         assertEquals(ref.inputIds.length, rows.size());

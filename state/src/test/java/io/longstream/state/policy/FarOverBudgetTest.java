@@ -42,7 +42,7 @@ class FarOverBudgetTest {
                                                      @ForAll @IntRange(min = 1, max = 12000) int held, @ForAll long seed) {
         CachePolicy policy;
         try {
-            policy = CachePolicies.parse(spec, budget, LAYERS, configuredChunk);
+            policy = CachePolicies.build(PolicySpec.parse(spec).withDefaultBudget(budget), LAYERS, configuredChunk);
         } catch (IllegalArgumentException refused) {
             return;
         }
@@ -132,7 +132,7 @@ class FarOverBudgetTest {
     void lacacheFromTenThousandEntriesToBudget256() {
         // the case of issue 14: 10,000 entries under `full`, then SET_POLICY lacache with B = 256, on a 16-layer model
         int layers = 16;
-        CachePolicy policy = CachePolicies.parse("lacache:budget=256", 0, layers, 512);
+        CachePolicy policy = CachePolicies.build(PolicySpec.parse("lacache:budget=256"), layers, 512);
         KvCache cache = new KvCache(layers, 1, HEAD_DIM, CacheDtype.BF16);
         int first = cache.claimPositions(10_000);
         float[] kv = new float[HEAD_DIM];

@@ -112,7 +112,7 @@ class PolicyInvariantsTest {
 
     private static CachePolicy parseOrSkip(String spec, int budget, int chunk) {
         try {
-            return CachePolicies.parse(spec, budget, LAYERS, chunk);
+            return CachePolicies.build(PolicySpec.parse(spec).withDefaultBudget(budget), LAYERS, chunk);
         } catch (IllegalArgumentException refused) {
             // a configuration the spec refuses (tested on its own): nothing to check here
             return null;
