@@ -283,12 +283,13 @@ def evaluate(model, sessions, tok, device, max_new, micro_tokens, deadline, log)
             owner[id(rows[-1])] = s
     groups = [[owner[id(r)] for r in g] for g in pk.group_rows(rows, micro_tokens, ALIGN)]
     for group in groups:
-        if time.time() > deadline:
-            log("eval stopped at the time wall after %d of %d queries" % (len(results), asked))
-            break
         answers = [[[] for _ in s.queries] for s in group]
         done = [[False for _ in s.queries] for s in group]
+        cut = False
         for _ in range(max_new):
+            cut = time.time() > deadline
+            if cut:
+                break
             live = [(i, [j for j in range(len(s.queries)) if not done[i][j]]) for i, s in enumerate(group)]
             live = [(i, js) for i, js in live if js]
             if not live:
@@ -310,6 +311,9 @@ def evaluate(model, sessions, tok, device, max_new, micro_tokens, deadline, log)
                     else:
                         answers[i][j].append(nxt[k])
                     k += 1
+        if cut:  # this group's answers may be cut short: only whole groups count
+            log("eval stopped at the time wall after %d of %d queries" % (len(results), asked))
+            break
         for s, ans in zip(group, answers):
             for q, a in zip(s.queries, ans):
                 ev = q.event
