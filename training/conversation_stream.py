@@ -5,6 +5,7 @@ render(previous, turn) minus render(previous) with the BOS string dropped; a que
 generation prompt (it leaves no trace: later events do not see it). The demo sends each answer back as an assistant
 turn; `echo_answers` reproduces that. Pure Python (no torch), so it is tested on any machine.
 """
+import bisect
 import json
 import re
 
@@ -71,8 +72,9 @@ def read_sessions(path):
 def pieces(events, echo_answers):
     """The session as text pieces in stream order, each encoded on its own as the runtime does.
 
-    Yields ("ctx", text) for what enters the cache, and ("query", prompt, answer, event) for each query: the prompt
-    is attended on top of the cache so far, the answer follows it and ends with EOS.
+    Yields ("ctx", text) for an event that enters the cache, ("echo", text) for an answer sent back as an assistant
+    turn (it enters the cache too), and ("query", prompt, answer, event) for each query: the prompt is attended on top
+    of the cache so far, the answer follows it and ends with EOS.
     """
     previous = None
     for e in events:
@@ -88,9 +90,43 @@ def pieces(events, echo_answers):
             yield ("query", turn_text(previous, ("user", e["text"]), True), answer, e)
             if echo_answers and answer is not None:
                 turn = ("assistant", answer)
-                yield ("ctx", turn_text(previous, turn))
+                yield ("echo", turn_text(previous, turn))
                 previous = turn
         elif kind == "control":
             raise ValueError("control events have no place in a training conversation: %r" % e)
         else:
             raise ValueError("unknown event type %r" % kind)
+
+
+def prompt_ignores_previous(question="What is it?"):
+    """Whether a query's prompt is the same whatever turn precedes it (true of CHAT_TEMPLATE): then a copy of a
+    query asked at another place of the session is the same tokens."""
+    turn = ("user", question)
+    return len({turn_text(p, turn, True) for p in (None, ("user", "x"), ("assistant", "x"))}) == 1
+
+
+def copy_floors(events):
+    """For each query of the session, in order: how many of the session's non-query events must come before the same
+    question asked earlier (a training-only extra, `copies`) for its expected answer to hold, or None when unknown.
+
+    A single or updated fact holds from its latest statement on: `depth` is that statement's character offset over
+    the text before the query (as ConversationGenerator counts it, rounded to 1e-4), which names the event holding it;
+    one event more is asked for, as the rounding may point into the event before. Nothing stated holds from the
+    first event on. A two-fact answer holds from the later of its statements, which the line does not give: None.
+    """
+    ends = []  # characters of text up to the end of each non-query event
+    floors = []
+    for e in events:
+        if e["type"] != "query":
+            ends.append((ends[-1] if ends else 0) + len(e["text"]))
+            continue
+        count = len(ends)
+        kind = e.get("question_type")
+        if kind == "not_stated":
+            floors.append(min(1, count))
+        elif kind in ("single", "updated") and e.get("depth") is not None and count:
+            holder = bisect.bisect_right(ends, e["depth"] * ends[-1])
+            floors.append(min(count, holder + 2))
+        else:
+            floors.append(None)
+    return floors

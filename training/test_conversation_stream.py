@@ -40,8 +40,27 @@ class ConversationStreamTest(unittest.TestCase):
         self.assertEqual(("query", "<|user|>What is my locker number?<|end|><|assistant|>", "12"), plain[2][:3])
         self.assertEqual(("ctx", "<|assistant|>Ok.<|end|>"), plain[3])
         echoed = list(cs.pieces(events, echo_answers=True))
-        self.assertEqual(("ctx", "<|assistant|>12<|end|>"), echoed[3], "the demo sends the answer back as a turn")
+        self.assertEqual(("echo", "<|assistant|>12<|end|>"), echoed[3], "the demo sends the answer back as a turn")
         self.assertEqual(5, len(echoed))
+
+    def test_a_prompt_is_the_same_whatever_turn_precedes_it(self):
+        self.assertTrue(cs.prompt_ignores_previous())
+
+    def test_copy_floors_name_the_events_after_which_an_answer_holds(self):
+        text = "x" * 99 + "."                                   # 100 characters an event
+        turn = {"type": "turn", "role": "user", "text": text}
+        events = [turn] * 6 + [
+            # the fact starts at character 250 of 600: event 2 holds it, so a copy may come after 4 events
+            {"type": "query", "text": "q", "expected": "v", "question_type": "single", "depth": 250 / 600},
+            {"type": "query", "text": "q", "expected": "v", "question_type": "updated", "depth": 599 / 600},
+            {"type": "query", "text": "q", "expected": "I don't know", "question_type": "not_stated"},
+            {"type": "query", "text": "q", "expected": "a and b", "question_type": "two_facts", "depth": 0.1},
+            turn,
+            {"type": "query", "text": "q", "expected": "v", "question_type": "single", "depth": 0.0}]
+        self.assertEqual([4, 6, 1, None, 2], cs.copy_floors(events))
+        self.assertEqual([0], cs.copy_floors([{"type": "query", "text": "q", "expected": "I don't know",
+                                               "question_type": "not_stated"}]))
+        self.assertEqual([None], cs.copy_floors([{"type": "query", "text": "q"}]), "a query without an answer")
 
     def test_normalise_matches_the_java_answers(self):
         self.assertEqual("i dont know", cs.normalise("  I don't know. "))
