@@ -1,5 +1,6 @@
 package io.longstream.jobs.cli;
 
+import io.longstream.jobs.bench.BatchBenchmark;
 import io.longstream.jobs.bench.BenchPlan;
 import io.longstream.jobs.bench.CpuBenchmark;
 import java.io.IOException;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Option;
 
 /** Benchmarks, each printing a table with the machine it ran on. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run speed benchmarks.",
-        subcommands = BenchCommand.Cpu.class)
+        subcommands = {BenchCommand.Cpu.class, PipelineBenchCommand.class, BatchBenchmark.class})
 final class BenchCommand {
 
     @Command(name = "cpu", mixinStandardHelpOptions = true,
