@@ -11,7 +11,6 @@ import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.cache.KvCache;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,7 +27,7 @@ import picocli.CommandLine.Option;
  * per step (batch N), on the random Llama-3.2-1B-shaped model and on any other model folders given. A measurement, not a
  * test: it prints a table, and whether the batched tokens and logits were bit-identical to the sessions run alone.
  */
-@Command(name = "batch-bench", mixinStandardHelpOptions = true,
+@Command(name = "batch", mixinStandardHelpOptions = true,
         description = "Decode/prefill tokens/s of N sessions one at a time vs batched in one forward pass per step.")
 public final class BatchBenchmark implements Callable<Integer> {
     private static final CacheDtype CACHE = CacheDtype.BF16;
@@ -77,10 +76,7 @@ public final class BatchBenchmark implements Callable<Integer> {
         positive("--decode-tokens", decodeTokens);
         positive("--prefill-chunk", prefillChunk);
         positive("--repeats", repeats);
-        if (!Files.isRegularFile(modelDir.resolve("model.safetensors"))) {
-            log.println("writing a random Llama-3.2-1B-shaped bf16 model to " + modelDir + " ...");
-            new RandomModelWriter(RandomModelWriter.Shape.llama32OneB()).write(modelDir, 1L);
-        }
+        RandomModelWriter.benchModel(modelDir, log);
         List<Row> rows = new ArrayList<>();
         List<Path> models = new ArrayList<>(List.of(modelDir));
         models.addAll(also);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -46,6 +47,22 @@ public final class RandomModelWriter {
 
     public RandomModelWriter(Shape shape) {
         this.shape = shape;
+    }
+
+    /**
+     * The random Llama-3.2-1B-shaped bench model (seed 1) in {@code dir}, written there first when the folder holds
+     * none; returns {@code dir}. It is written beside the folder and moved in whole, so a write cut short leaves no
+     * folder that looks complete.
+     */
+    public static Path benchModel(Path dir, PrintStream log) throws IOException {
+        if (Files.isRegularFile(dir.resolve("model.safetensors"))) {
+            return dir;
+        }
+        log.println("writing a random Llama-3.2-1B-shaped bf16 model to " + dir + " ...");
+        Path partial = dir.resolveSibling(dir.getFileName() + ".partial");
+        new RandomModelWriter(Shape.llama32OneB()).write(partial, 1L);
+        Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);
+        return dir;
     }
 
     /** Writes config.json, tokenizer.json and model.safetensors into {@code dir}; equal seeds give equal files. */

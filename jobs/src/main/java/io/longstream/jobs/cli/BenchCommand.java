@@ -1,5 +1,6 @@
 package io.longstream.jobs.cli;
 
+import io.longstream.jobs.bench.BatchBenchmark;
 import io.longstream.jobs.bench.BenchPlan;
 import io.longstream.jobs.bench.CpuBenchmark;
 import io.longstream.jobs.config.Configured;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Spec;
 
 /** Benchmarks, each printing a table with the machine it ran on. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run speed benchmarks.",
-        subcommands = BenchCommand.Cpu.class)
+        subcommands = {BenchCommand.Cpu.class, PipelineBenchCommand.class, BatchBenchmark.class})
 final class BenchCommand {
 
     @Command(name = "cpu", mixinStandardHelpOptions = true, modelTransformer = TableOptions.class,
