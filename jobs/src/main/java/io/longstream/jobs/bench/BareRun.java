@@ -54,7 +54,7 @@ final class BareRun {
 
     /** Fails, naming the option, when the bare run cannot do the pipeline's work under these settings. */
     static void check(PipelineSettings settings) {
-        if (CachePolicies.episodic(settings.policy)) {
+        if (settings.policy.episodic()) {
             throw new IllegalArgumentException("--policy " + settings.policy + ": the bare run holds one cache per session,"
                     + " so the benchmark takes one-cache policies only");
         }
@@ -124,7 +124,7 @@ final class BareRun {
         Session(String id) {
             this.id = id;
             this.memory = new PolicyMemory(model.transformer(),
-                    CachePolicies.parse(settings.policy, settings.budget, model.config().layers, settings.chunk),
+                    CachePolicies.build(settings.policy, model.config().layers, settings.chunk),
                     model.transformer().newCache(settings.cacheDtype));
         }
 

@@ -26,7 +26,7 @@ public final class PipelineBenchmark {
 
     /** Runs both; {@code settings.modelDir} is the model, its other settings the job's. */
     public PipelineReport run(PipelineSettings settings, Plan plan) throws Exception {
-        settings.checkOptions();
+        settings.check();
         BareRun.check(settings);
         // the warm-up compiles the kernels on both paths, batched ones included, and is never timed: two short sessions
         BenchSessions warmup = BenchSessions.generate("bench-warmup", 2, 2, plan.answerTokens(), plan.seed() + 1);

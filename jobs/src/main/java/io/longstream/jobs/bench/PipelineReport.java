@@ -86,7 +86,7 @@ public final class PipelineReport {
         root.put("events_per_session", plan.eventsPerSession());
         root.put("max_batch", settings.maxBatch);
         root.put("threads", settings.threads);
-        root.put("policy", settings.policy);
+        root.put("policy", settings.policy.toString());
         root.put("answer_tokens", plan.answerTokens());
         root.put("seed", plan.seed());
         root.put("checkpoint_interval_s", settings.checkpointInterval.toMillis() / 1000.0);

@@ -47,7 +47,6 @@ final class PipelineRun {
 
     /** @throws IllegalStateException when the queries are not all answered or rejected within {@code timeout} */
     Result run(PipelineSettings settings, BenchSessions warmup, BenchSessions work, Duration timeout) throws Exception {
-        settings.checkOptions();
         Path dir = Files.createTempDirectory("longstream-bench-pipeline-");
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
             settings.bootstrap = kafka.bootstrapServers();

@@ -3,24 +3,31 @@ package io.longstream.jobs.cli;
 import io.longstream.jobs.bench.PipelineBenchmark;
 import io.longstream.jobs.bench.PipelineReport;
 import io.longstream.jobs.bench.RandomModelWriter;
+import io.longstream.jobs.config.Configured;
+import io.longstream.jobs.config.Setting;
+import io.longstream.jobs.config.SettingValues;
+import io.longstream.jobs.config.Settings;
+import io.longstream.jobs.config.TableOptions;
 import io.longstream.jobs.pipeline.PipelineSettings;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code bench pipeline}: the whole pipeline against the bare runtime on the same generated sessions. */
-@Command(name = "pipeline", mixinStandardHelpOptions = true,
+@Command(name = "pipeline", mixinStandardHelpOptions = true, modelTransformer = TableOptions.class,
         description = {"Measure generated sessions through Kafka, Flink and RocksDB in this process against the bare runtime.",
                 "Plays seeded sessions (documents, turns, queries) through the real job on an embedded broker and MiniCluster,",
                 "all events produced at once, then the same work on the runtime alone, batched the same way; prints events/s,",
                 "tokens/s, time to answer and the ratio of the two, with whether their answers are the same bits."})
-final class PipelineBenchCommand implements Callable<Integer> {
-    @Mixin
-    PipelineOptions pipeline;
+final class PipelineBenchCommand implements Callable<Integer>, Configured {
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--sessions", paramLabel = "N", description = "sessions to play (default: ${DEFAULT-VALUE})")
     int sessions = 16;
@@ -57,12 +64,17 @@ final class PipelineBenchCommand implements Callable<Integer> {
     }
 
     @Override
+    public List<Setting<?>> settings() {
+        return Settings.PIPELINE;
+    }
+
+    @Override
     public Integer call() throws Exception {
         positive("--sessions", sessions);
         positive("--events-per-session", eventsPerSession);
         positive("--answer-tokens", answerTokens);
         positive("--timeout", timeoutSeconds);
-        PipelineSettings settings = pipeline.settings();
+        PipelineSettings settings = new PipelineSettings(SettingValues.of(spec, settings()));
         if (answerTokens > settings.maxNewTokens) {
             throw new IllegalArgumentException("--answer-tokens " + answerTokens + " is above --max-new-tokens " + settings.maxNewTokens);
         }
