@@ -1,6 +1,6 @@
 package io.longstream.operators;
 
-import io.longstream.inference.memory.EpisodicSession;
+import io.longstream.inference.epicache.EpicacheMemory;
 import io.longstream.inference.memory.SessionMemory;
 import io.longstream.schemas.MemoryUpdate;
 import io.longstream.state.cache.CacheDtype;
@@ -47,8 +47,8 @@ final class MemoryUpdates {
             perLayer.add(max);
         }
         Map<String, String> detail = new HashMap<>();
-        if (memory instanceof EpisodicSession) {
-            EpisodicSession episodic = (EpisodicSession) memory;
+        if (memory instanceof EpicacheMemory) {
+            EpicacheMemory episodic = (EpicacheMemory) memory;
             detail.put("episodes", Integer.toString(episodic.cacheCount()));
             detail.put("segments", Long.toString(episodic.segmentCount()));
             detail.put("layer_budgets", Arrays.toString(episodic.layerBudgets()));

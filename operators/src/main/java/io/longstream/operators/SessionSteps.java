@@ -5,9 +5,10 @@ import io.longstream.inference.BatchedWork;
 import io.longstream.inference.Generator;
 import io.longstream.inference.Model;
 import io.longstream.inference.Sampler;
-import io.longstream.inference.memory.EpisodicSession;
+import io.longstream.inference.epicache.EpicacheMemory;
 import io.longstream.inference.memory.MemoryChunk;
 import io.longstream.inference.memory.PolicyMemory;
+import io.longstream.inference.memory.QuerySeeds;
 import io.longstream.inference.memory.SessionMemory;
 import io.longstream.inference.text.ChatTemplate.Message;
 import io.longstream.inference.text.TokenStream;
@@ -278,8 +279,8 @@ final class SessionSteps {
         boolean changed = payload instanceof DocumentChunk
                 ? memory.observeDocument(body)
                 : memory.observeTurn(((ConversationTurn) payload).getRole(), ((ConversationTurn) payload).getText());
-        if (memory instanceof EpisodicSession) {
-            meta.openUtterances = ((EpisodicSession) memory).openUtterances().toArray(String[]::new);
+        if (memory instanceof EpicacheMemory) {
+            meta.openUtterances = ((EpicacheMemory) memory).openUtterances().toArray(String[]::new);
         }
         return changed;
     }
@@ -419,7 +420,7 @@ final class SessionSteps {
         SessionMemory next;
         try {
             PolicySpec spec = config.sessionPolicy(text);
-            if (meta.started && (spec.episodic() || memory instanceof EpisodicSession)) {
+            if (meta.started && (spec.episodic() || memory instanceof EpicacheMemory)) {
                 effects.output(Outputs.REJECTS, sourced.rejected("SET_POLICY " + text + ": a switch to or from epicache is taken only "
                         + "before the session's first event (RESET the session first)"));
                 return;

@@ -1,14 +1,15 @@
 package io.longstream.operators;
 
 import io.longstream.inference.Model;
-import io.longstream.inference.memory.EpisodicSession;
+import io.longstream.inference.epicache.EpicacheMemory;
 import io.longstream.inference.memory.PolicyMemory;
+import io.longstream.inference.memory.SessionMemories;
 import io.longstream.inference.memory.SessionMemory;
 import io.longstream.operators.episodes.EpisodeStore;
 import io.longstream.state.cache.KvCache;
 import io.longstream.state.policy.CachePolicy;
 import io.longstream.state.policy.PolicySpec;
-import io.longstream.state.policy.episodes.OnlineEpisodes;
+import io.longstream.state.policy.epicache.OnlineEpisodes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -96,8 +97,8 @@ final class SessionStore {
                 }
             }
         }
-        if (memory instanceof EpisodicSession) {
-            EpisodicSession episodic = (EpisodicSession) memory;
+        if (memory instanceof EpicacheMemory) {
+            EpicacheMemory episodic = (EpicacheMemory) memory;
             if (episodic.segmentCount() != meta.segmentsSaved) {
                 OnlineEpisodes.State clustering = episodic.clustering();
                 long saved = meta.segmentsSaved;
@@ -124,8 +125,8 @@ final class SessionStore {
     }
 
     /** A fresh epicache memory; its layer budgets come from the model's profile and are kept in the session's state. */
-    EpisodicSession newEpisodic(String session, SessionMeta meta, PolicySpec spec) {
-        EpisodicSession fresh = (EpisodicSession) memories(spec).create(session);
+    EpicacheMemory newEpisodic(String session, SessionMeta meta, PolicySpec spec) {
+        EpicacheMemory fresh = (EpicacheMemory) memories(spec).create(session);
         meta.layerBudgets = fresh.layerBudgets();
         return fresh;
     }

@@ -5,7 +5,7 @@ import io.longstream.state.cache.KvCache;
 /**
  * What a session holds under its policy between steps: its KV caches, how a prefill chunk changes them, and which
  * cache answers a query. One cache under a {@code CachePolicy} ({@link PolicyMemory}), or one per episode under
- * {@code epicache} ({@link EpisodicSession}).
+ * {@code epicache} ({@link EpicacheMemory}).
  */
 public interface SessionMemory {
     /** The policy and its parameters, canonical, as the session persists them. */
