@@ -5,6 +5,8 @@ import io.longstream.inference.ForwardStep;
 import io.longstream.inference.MaxAttention;
 import io.longstream.inference.Model;
 import io.longstream.inference.memory.MemoryChunk;
+import io.longstream.inference.memory.MemoryHeader;
+import io.longstream.inference.memory.MemoryWriter;
 import io.longstream.inference.memory.SessionMemory;
 import io.longstream.inference.text.TokenStream;
 import io.longstream.state.cache.CacheDtype;
@@ -18,6 +20,7 @@ import io.longstream.state.policy.epicache.Segmenter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -43,6 +46,8 @@ public final class EpicacheMemory implements SessionMemory {
     private final List<int[]> patchedPrompts = new ArrayList<>();
     /** The patched prompts' instruction, at most half of Pcap (see {@link #patchedPrompt}). */
     private final int[] instruction;
+    /** Segments closed when the last snapshot was taken (or that the restored clustering holds). */
+    private long savedSegments;
 
     /**
      * A fresh session: one episode with an empty cache until E segments exist.
@@ -72,6 +77,7 @@ public final class EpicacheMemory implements SessionMemory {
         int[] fullInstruction = tokens.query(null, INSTRUCTION);
         this.instruction = Arrays.copyOfRange(fullInstruction, Math.max(0, fullInstruction.length - settings.budget().promptCap() / 2),
                 fullInstruction.length);
+        this.savedSegments = episodes.segmentCount();
         refreshPatchedPrompts();
     }
 
@@ -279,6 +285,25 @@ public final class EpicacheMemory implements SessionMemory {
     @Override
     public long[] policyState() {
         return new long[0];
+    }
+
+    /** Every episode cache's dirty pages, the header (b_l, the open segment), and the segments closed since the last. */
+    @Override
+    public void snapshot(MemoryWriter writer) {
+        for (int k = 0; k < caches.size(); k++) {
+            writer.cache(k, caches.get(k));
+        }
+        writer.header(new MemoryHeader(new long[0], layerBudgets, openUtterances()));
+        if (episodes.segmentCount() != savedSegments) {
+            writer.episodes(episodes.snapshot(), savedSegments);
+            savedSegments = episodes.segmentCount();
+        }
+    }
+
+    @Override
+    public Map<String, String> details() {
+        return Map.of("episodes", Integer.toString(cacheCount()), "segments", Long.toString(segmentCount()),
+                "layer_budgets", Arrays.toString(layerBudgets));
     }
 
     private boolean addSegment(String text) {

@@ -9,9 +9,10 @@ import io.longstream.inference.text.TokenStream;
 import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.cache.KvCache;
 import io.longstream.state.policy.CachePolicies;
+import io.longstream.state.policy.CachePolicy;
 import io.longstream.state.policy.PolicySpec;
 import io.longstream.state.policy.epicache.EpisodeSettings;
-import io.longstream.state.policy.epicache.OnlineEpisodes;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -60,15 +61,56 @@ public final class SessionMemories {
     }
 
     /**
-     * An epicache session continued from its state: the layer budgets it started with, its clustering (null if no
-     * segment closed yet), its open segment and its caches restored from their pages.
+     * The session's memory as its last snapshot left it in {@code stored}, or a fresh one when nothing was saved:
+     * caches restored from their pages, then the policy's state (epicache: the layer budgets it started with, its
+     * clustering and open segment).
      */
-    public EpicacheMemory restoreEpisodic(String sessionId, int[] sessionBudgets, OnlineEpisodes.State clustering,
-                                           List<String> openUtterances, List<KvCache> caches) {
-        if (episodes == null) {
-            throw new IllegalStateException(spec + " is not an epicache spec");
+    public SessionMemory restore(String sessionId, MemoryReader stored) throws Exception {
+        MemoryHeader header = stored.header();
+        if (header == null || (episodes != null && header.layerBudgets().length == 0)) {
+            return create(sessionId);
         }
-        return EpicacheMemory.restore(model, tokens, SegmentEncoder::embed, episodes, sessionBudgets, QuerySeeds.clusteringSeed(sessionId),
-                clustering, openUtterances, caches);
+        List<KvCache> caches = new ArrayList<>(stored.cacheCount());
+        for (int k = 0; k < stored.cacheCount(); k++) {
+            KvCache cache = model.transformer().newCache(dtype);
+            stored.cache(k, cache);
+            caches.add(cache);
+        }
+        if (episodes != null) {
+            return EpicacheMemory.restore(model, tokens, SegmentEncoder::embed, episodes, header.layerBudgets(),
+                    QuerySeeds.clusteringSeed(sessionId), stored.episodes(), header.openUtterances(), caches);
+        }
+        CachePolicy policy = CachePolicies.build(spec, model.config().layers, chunk);
+        if (header.policyState().length > 0) {
+            policy.restore(header.policyState());
+        }
+        return new PolicyMemory(model.transformer(), policy, caches.get(0));
+    }
+
+    /** What a switch (SET_POLICY) leaves: the memory under this spec, and the entries its compaction evicted. */
+    public record Switch(SessionMemory memory, long evicted) {
+    }
+
+    /**
+     * The session's memory under this spec from now on (SET_POLICY): a one-cache policy takes over the current cache
+     * and compacts it at once, so its bound holds. epicache keeps other caches than the one-cache policies, so a
+     * switch to or from it is taken only before the session's first event, and starts a fresh memory.
+     *
+     * @param started whether the session has taken an event in
+     * @throws IllegalArgumentException saying why the switch is refused
+     */
+    public Switch switchFrom(String sessionId, SessionMemory current, boolean started) {
+        if (started && (episodes != null || current instanceof EpicacheMemory)) {
+            throw new IllegalArgumentException("a switch to or from epicache is taken only before the session's first event "
+                    + "(RESET the session first)");
+        }
+        if (episodes != null) {
+            return new Switch(create(sessionId), 0);
+        }
+        CachePolicy policy = CachePolicies.build(spec, model.config().layers, chunk);
+        PolicyMemory next = current instanceof PolicyMemory
+                ? ((PolicyMemory) current).withPolicy(policy)
+                : new PolicyMemory(model.transformer(), policy, model.transformer().newCache(dtype));
+        return new Switch(next, next.compact());
     }
 }
