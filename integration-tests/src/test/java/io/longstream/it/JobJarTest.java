@@ -26,11 +26,11 @@ class JobJarTest {
             List<String> names = jar.stream().map(e -> e.getName()).collect(Collectors.toList());
             assertEquals("io.longstream.jobs.cli.LongstreamJob", jar.getManifest().getMainAttributes().getValue("Main-Class"));
             for (String needed : List.of("io/longstream/jobs/pipeline/SessionPipeline.class",
-                    "io/longstream/operators/SessionInferenceFunction.class",
+                    "io/longstream/operators/SessionOperator.class",
                     "org/apache/flink/connector/kafka/sink/KafkaSink.class",
                     "org/apache/kafka/clients/producer/KafkaProducer.class",
                     "org/apache/avro/Schema.class",
-                    "io/longstream/operators/episodes/SegmentEncoder.class",
+                    "io/longstream/inference/epicache/SegmentEncoder.class",
                     "dev/langchain4j/model/embedding/onnx/allminilml6v2q/AllMiniLmL6V2QuantizedEmbeddingModel.class")) {
                 assertTrue(names.contains(needed), "the job jar lacks " + needed);
             }

@@ -1,13 +1,10 @@
 package io.longstream.operators;
 
-import io.longstream.inference.memory.EpisodicSession;
 import io.longstream.inference.memory.SessionMemory;
 import io.longstream.schemas.MemoryUpdate;
 import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.cache.HeadCache;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -27,7 +24,7 @@ final class MemoryUpdates {
      * Entries per layer: the most any cache holds, averaged over the layer's KV heads and rounded up (epicache's
      * pair level shares a layer's budget among its heads; the other policies keep every head alike).
      *
-     * @param memory the session's memory, for epicache's details; null when it has none (an expired session)
+     * @param memory the session's memory, for its details; null when it has none (an expired session)
      */
     MemoryUpdate of(String session, String eventId, SessionMeta meta, SessionMemory memory, int pagesWritten, String status) {
         int perCache = layers * kvHeads;
@@ -46,13 +43,7 @@ final class MemoryUpdates {
             }
             perLayer.add(max);
         }
-        Map<String, String> detail = new HashMap<>();
-        if (memory instanceof EpisodicSession) {
-            EpisodicSession episodic = (EpisodicSession) memory;
-            detail.put("episodes", Integer.toString(episodic.cacheCount()));
-            detail.put("segments", Long.toString(episodic.segmentCount()));
-            detail.put("layer_budgets", Arrays.toString(episodic.layerBudgets()));
-        }
+        Map<String, String> detail = memory == null ? Map.of() : memory.details();
         return MemoryUpdate.newBuilder()
                 .setSessionId(session)
                 .setEventId(eventId == null ? "" : eventId)

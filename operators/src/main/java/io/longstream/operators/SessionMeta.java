@@ -42,16 +42,17 @@ public class SessionMeta {
     public long expiresAt;
     /** The session's own policy (SET_POLICY), null for the job's. */
     public String policySpec;
-    /** What the policy remembers between chunks (lacache: its cursor). */
+    /** The memory's header ({@code MemoryHeader}): what the policy remembers between chunks (lacache: its cursor). */
     public long[] policyState = new long[0];
     /** Entries the policy evicted so far, summed over (layer, KV head). */
     public long evictions;
     /** Changes made to the session's memory (chunks, segments, policy switches): a live copy is used only if it has seen as many. */
     public long revision;
-    /** epicache: the open segment's rendered utterances, and how many segments were saved to the episode store. */
+    /**
+     * The memory's header, continued: epicache's open segment and b_l per layer (empty for the other policies). Kept
+     * under these names so that savepoints taken before the header existed restore as they are.
+     */
     public String[] openUtterances = new String[0];
-    public long segmentsSaved;
-    /** epicache: b_l per layer, fixed when the session started, so a restore never re-reads a profile. */
     public int[] layerBudgets = new int[0];
     /** epicache: the episode answering the query at the head of the queue (-1: none routed yet), fixed for all its blocks. */
     public int answerCache = -1;
@@ -133,7 +134,6 @@ public class SessionMeta {
         tokensIngested = 0;
         revision = 0;
         openUtterances = new String[0];
-        segmentsSaved = 0;
         layerBudgets = new int[0];
         evictions = 0;
         policySpec = null;

@@ -109,7 +109,8 @@ public final class SessionOperator extends AbstractStreamOperator<Answer>
                 getPartitionedState(new ValueStateDescriptor<>("episode-clustering", TypeInformation.of(EpisodeClustering.class))));
         TypeSerializer<SessionMeta> metaSerializer = TypeInformation.of(SessionMeta.class).createSerializer(getExecutionConfig().getSerializerConfig());
         TokenStream tokens = new TokenStream(model.tokenizer(), ChatTemplate.load(model.dir()), model.config().bosTokenId);
-        steps = new SessionSteps(config, guard, model, tokens, new SessionStore(config, model, pages, episodes), metaSerializer::copy);
+        steps = new SessionSteps(config, guard, model, tokens, new SessionStore(config, model,
+                new MemoryState(pages, episodes, model.config().layers, model.config().kvHeads)), metaSerializer::copy);
         batch = new ForwardBatch(model.transformer());
         expiries = getInternalTimerService("session-expiry", VoidNamespaceSerializer.INSTANCE, this);
         emitter = new StepEffects.Emitter() {

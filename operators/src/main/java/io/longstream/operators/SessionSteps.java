@@ -5,9 +5,9 @@ import io.longstream.inference.BatchedWork;
 import io.longstream.inference.Generator;
 import io.longstream.inference.Model;
 import io.longstream.inference.Sampler;
-import io.longstream.inference.memory.EpisodicSession;
 import io.longstream.inference.memory.MemoryChunk;
-import io.longstream.inference.memory.PolicyMemory;
+import io.longstream.inference.memory.QuerySeeds;
+import io.longstream.inference.memory.SessionMemories;
 import io.longstream.inference.memory.SessionMemory;
 import io.longstream.inference.text.ChatTemplate.Message;
 import io.longstream.inference.text.TokenStream;
@@ -18,8 +18,6 @@ import io.longstream.schemas.ConversationTurn;
 import io.longstream.schemas.DocumentChunk;
 import io.longstream.schemas.Query;
 import io.longstream.state.cache.KvCache;
-import io.longstream.state.policy.CachePolicy;
-import io.longstream.state.policy.PolicySpec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -256,8 +254,11 @@ final class SessionSteps {
         }
         accept(meta, sourced, payload, stream);
         meta.lastEventId = sourced.event.getEventId();
-        if (observe(meta, memory, payload, body)) {
+        if (observe(memory, payload, body)) {
             persist(session, meta, memory, effects, "ok");
+        } else {
+            // what the memory saw may still be kept (epicache's open segment), though nothing a live copy lacks
+            store.save(meta, memory, effects);
         }
     }
 
@@ -274,14 +275,10 @@ final class SessionSteps {
      * Shows an accepted event to the memory (epicache segments it: a document by its tokens {@code body}, a turn by
      * its text); returns whether the memory changed.
      */
-    private static boolean observe(SessionMeta meta, SessionMemory memory, Object payload, int[] body) {
-        boolean changed = payload instanceof DocumentChunk
+    private static boolean observe(SessionMemory memory, Object payload, int[] body) {
+        return payload instanceof DocumentChunk
                 ? memory.observeDocument(body)
                 : memory.observeTurn(((ConversationTurn) payload).getRole(), ((ConversationTurn) payload).getText());
-        if (memory instanceof EpisodicSession) {
-            meta.openUtterances = ((EpisodicSession) memory).openUtterances().toArray(String[]::new);
-        }
-        return changed;
     }
 
     private static void accept(SessionMeta meta, SourcedEvent sourced, Object payload, int[] stream) {
@@ -416,33 +413,17 @@ final class SessionSteps {
     private void setPolicy(String session, SessionMeta meta, SessionMemory memory, SourcedEvent sourced, String text,
                            StepEffects effects) {
         effects.at(StepKind.SET_POLICY);
-        SessionMemory next;
+        SessionMemories.Switch next;
         try {
-            PolicySpec spec = config.sessionPolicy(text);
-            if (meta.started && (spec.episodic() || memory instanceof EpisodicSession)) {
-                effects.output(Outputs.REJECTS, sourced.rejected("SET_POLICY " + text + ": a switch to or from epicache is taken only "
-                        + "before the session's first event (RESET the session first)"));
-                return;
-            }
-            next = spec.episodic() ? store.newEpisodic(session, meta, spec) : switched(memory, spec);
+            next = store.memories(config.sessionPolicy(text)).switchFrom(session, memory, meta.started);
         } catch (IllegalArgumentException e) {
             effects.output(Outputs.REJECTS, sourced.rejected("SET_POLICY " + text + ": " + e.getMessage()));
             return;
         }
-        if (next instanceof PolicyMemory) {
-            meta.evictions += ((PolicyMemory) next).compact();
-        }
-        meta.policySpec = next.spec();
+        meta.evictions += next.evicted();
+        meta.policySpec = next.memory().spec();
         meta.lastEventId = sourced.event.getEventId();
-        persist(session, meta, next, effects, "policy " + next.spec());
-    }
-
-    /** The current cache under {@code spec}, or a fresh one if the session held episodes. */
-    private PolicyMemory switched(SessionMemory memory, PolicySpec spec) {
-        CachePolicy policy = config.cachePolicy(spec, model.config().layers);
-        return memory instanceof PolicyMemory
-                ? ((PolicyMemory) memory).withPolicy(policy)
-                : new PolicyMemory(model.transformer(), policy, model.transformer().newCache(config.cacheDtype));
+        persist(session, meta, next.memory(), effects, "policy " + next.memory().spec());
     }
 
     private static Message previous(SessionMeta meta) {

@@ -136,4 +136,10 @@ public final class PolicyMemory implements SessionMemory {
     public long[] policyState() {
         return policy.state();
     }
+
+    @Override
+    public void snapshot(MemoryWriter writer) {
+        writer.cache(0, cache);
+        writer.header(new MemoryHeader(policy.state(), new int[0], List.of()));
+    }
 }

@@ -1,11 +1,12 @@
 package io.longstream.inference.memory;
 
 import io.longstream.state.cache.KvCache;
+import java.util.Map;
 
 /**
  * What a session holds under its policy between steps: its KV caches, how a prefill chunk changes them, and which
  * cache answers a query. One cache under a {@code CachePolicy} ({@link PolicyMemory}), or one per episode under
- * {@code epicache} ({@link EpisodicSession}).
+ * {@code epicache} ({@link EpicacheMemory}).
  */
 public interface SessionMemory {
     /** The policy and its parameters, canonical, as the session persists them. */
@@ -56,6 +57,17 @@ public interface SessionMemory {
 
     /** What the policy remembers between chunks beyond the caches, persisted with the session. */
     long[] policyState();
+
+    /**
+     * Writes what changed since the last snapshot (or since the restore): the caches' dirty pages, the header, and
+     * whatever else the memory keeps (epicache: the segments closed since, and the clustering).
+     */
+    void snapshot(MemoryWriter writer);
+
+    /** What the memory update's detail field says of this memory (epicache: its episodes, segments, layer budgets). */
+    default Map<String, String> details() {
+        return Map.of();
+    }
 
     default long bytes() {
         long total = 0;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.longstream.inference.Fixtures;
 import io.longstream.inference.Model;
-import io.longstream.inference.memory.EpisodicSession;
+import io.longstream.inference.epicache.EpicacheMemory;
 import io.longstream.inference.memory.PolicyMemory;
 import io.longstream.inference.memory.SessionMemory;
 import io.longstream.inference.text.TokenStream;
@@ -14,13 +14,13 @@ import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.cache.KvCache;
 import io.longstream.state.policy.CachePolicies;
 import io.longstream.state.policy.PolicySpec;
-import io.longstream.state.policy.episodes.EpisodeSettings;
-import org.junit.jupiter.api.Test;
+import io.longstream.state.policy.epicache.EpisodeSettings;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.function.IntFunction;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -102,8 +102,8 @@ class StreamingPerplexityTest {
             StreamingPerplexity ppl = new StreamingPerplexity(model.config().vocab);
             // B = 128 per episode, C = 1: c* = 1, Pcap = 32, M = 95; a segment per 256-token piece
             EpisodeSettings settings = CachePolicies.episodeSettings(PolicySpec.parse("epicache:utterances=1,alpha=0,budget=128"), 1);
-            IntFunction<SessionMemory> episodic = i -> new EpisodicSession(model, new TokenStream(model.tokenizer(), Optional.empty(), 1),
-                    StreamingPerplexityTest::topicOf, settings, EpisodicSession.layerBudgets(settings, null, 2), CacheDtype.F32, i);
+            IntFunction<SessionMemory> episodic = i -> new EpicacheMemory(model, new TokenStream(model.tokenizer(), Optional.empty(), 1),
+                    StreamingPerplexityTest::topicOf, settings, EpicacheMemory.layerBudgets(settings, null, 2), CacheDtype.F32, i);
             List<int[]> shortStream = List.of(randomIds(90, 384, 4));
             assertEquals(ppl.run(shortStream, i -> memory(model, "full", 0)).nll, ppl.run(shortStream, episodic).nll,
                     "90 tokens fit in M: nothing is evicted, every logit is full's");

@@ -1,8 +1,5 @@
 package io.longstream.inference.memory;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import io.longstream.inference.AnswerDecoding;
 import io.longstream.inference.BatchedWork;
 import io.longstream.inference.CachePages;
@@ -12,15 +9,17 @@ import io.longstream.inference.Generator;
 import io.longstream.inference.LoadedModels;
 import io.longstream.inference.Model;
 import io.longstream.inference.Sampler;
-import io.longstream.inference.text.ChatTemplate;
+import io.longstream.inference.epicache.EpicacheMemory;
+import io.longstream.inference.epicache.TopicEncoder;
 import io.longstream.inference.text.ChatTemplate.Message;
+import io.longstream.inference.text.ChatTemplate;
 import io.longstream.inference.text.TokenStream;
 import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.cache.KvCache;
 import io.longstream.state.policy.CachePolicies;
 import io.longstream.state.policy.CachePolicy;
 import io.longstream.state.policy.PolicySpec;
-import io.longstream.state.policy.episodes.EpisodeSettings;
+import io.longstream.state.policy.epicache.EpisodeSettings;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -32,6 +31,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Sessions advanced together, as the operator will advance up to --max-batch of them a tick, end exactly where each ends
@@ -80,7 +82,7 @@ class SessionBatchTest {
         SessionMemory create(Model model) {
             if (spec().episodic()) {
                 EpisodeSettings settings = CachePolicies.episodeSettings(spec(), configuredChunk);
-                return new EpisodicSession(model, tokens(model), ENCODER, settings, layerBudgets(model, settings), dtype, seed);
+                return new EpicacheMemory(model, tokens(model), ENCODER, settings, layerBudgets(model, settings), dtype, seed);
             }
             CachePolicy p = CachePolicies.build(spec(), model.config().layers, configuredChunk);
             return new PolicyMemory(model.transformer(), p, model.transformer().newCache(dtype));
@@ -92,9 +94,9 @@ class SessionBatchTest {
             for (int k = 0; k < saved.cacheCount(); k++) {
                 caches.add(CachePages.restore(saved.cache(k)));
             }
-            if (saved instanceof EpisodicSession episodic) {
+            if (saved instanceof EpicacheMemory episodic) {
                 EpisodeSettings settings = CachePolicies.episodeSettings(spec(), configuredChunk);
-                return EpisodicSession.restore(model, tokens(model), ENCODER, settings, layerBudgets(model, settings), seed,
+                return EpicacheMemory.restore(model, tokens(model), ENCODER, settings, layerBudgets(model, settings), seed,
                         episodic.clustering(), episodic.openUtterances(), caches);
             }
             CachePolicy p = CachePolicies.build(spec(), model.config().layers, configuredChunk);
@@ -103,7 +105,7 @@ class SessionBatchTest {
         }
 
         private static int[] layerBudgets(Model model, EpisodeSettings settings) {
-            return EpisodicSession.layerBudgets(settings, null, model.config().layers);
+            return EpicacheMemory.layerBudgets(settings, null, model.config().layers);
         }
     }
 

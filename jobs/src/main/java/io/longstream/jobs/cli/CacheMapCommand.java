@@ -2,6 +2,7 @@ package io.longstream.jobs.cli;
 
 import io.longstream.inference.Model;
 import io.longstream.inference.eval.CacheOccupancy;
+import io.longstream.inference.memory.SessionMemories;
 import io.longstream.inference.memory.SessionMemory;
 import io.longstream.inference.text.TokenStream;
 import io.longstream.jobs.config.Configured;
@@ -9,7 +10,6 @@ import io.longstream.jobs.config.Setting;
 import io.longstream.jobs.config.SettingValues;
 import io.longstream.jobs.config.Settings;
 import io.longstream.jobs.config.TableOptions;
-import io.longstream.operators.SessionMemories;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

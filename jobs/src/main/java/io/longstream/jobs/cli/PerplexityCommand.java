@@ -2,12 +2,12 @@ package io.longstream.jobs.cli;
 
 import io.longstream.inference.Model;
 import io.longstream.inference.eval.StreamingPerplexity;
+import io.longstream.inference.memory.SessionMemories;
 import io.longstream.jobs.config.Configured;
 import io.longstream.jobs.config.Setting;
 import io.longstream.jobs.config.SettingValues;
 import io.longstream.jobs.config.Settings;
 import io.longstream.jobs.config.TableOptions;
-import io.longstream.operators.SessionMemories;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package io.longstream.operators.episodes;
 
-import io.longstream.state.policy.episodes.OnlineEpisodes;
+import io.longstream.state.policy.epicache.OnlineEpisodes;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.ValueState;
 

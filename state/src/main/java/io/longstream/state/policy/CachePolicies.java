@@ -1,7 +1,7 @@
 package io.longstream.state.policy;
 
-import io.longstream.state.policy.episodes.EpisodeBudget;
-import io.longstream.state.policy.episodes.EpisodeSettings;
+import io.longstream.state.policy.epicache.EpisodeBudget;
+import io.longstream.state.policy.epicache.EpisodeSettings;
 
 /**
  * Builds a policy from its {@link PolicySpec}; the budget is the spec's ({@code budget=}, which the edge that parsed the

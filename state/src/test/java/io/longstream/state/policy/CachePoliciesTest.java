@@ -9,9 +9,9 @@ import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.cache.HeadCache;
 import io.longstream.state.cache.KvCache;
 import io.longstream.state.cache.RopeMode;
+import io.longstream.state.policy.epicache.EpisodeSettings;
 import java.util.ArrayList;
 import java.util.List;
-import io.longstream.state.policy.episodes.EpisodeSettings;
 import org.junit.jupiter.api.Test;
 
 class CachePoliciesTest {

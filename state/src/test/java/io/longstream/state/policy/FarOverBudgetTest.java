@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.cache.KvCache;
-import io.longstream.state.policy.episodes.EpisodeEviction;
-import io.longstream.state.policy.episodes.EpisodeEviction.Level;
+import io.longstream.state.policy.epicache.EpisodeEviction.Level;
+import io.longstream.state.policy.epicache.EpisodeEviction;
 import java.util.Set;
 import java.util.SplittableRandom;
 import net.jqwik.api.Arbitraries;
