@@ -90,6 +90,9 @@ public final class PipelineSettings {
     public PipelineSettings check() {
         require(modelDir != null, "the model folder is not set (--model)");
         require(Files.isDirectory(modelDir), "model folder " + modelDir + " does not exist (--model)");
+        // the sessions' text becomes tokens in the job: without a tokenizer every task would fail to start, and restart
+        require(Files.isRegularFile(modelDir.resolve("tokenizer.json")),
+                "model folder " + modelDir + " has no tokenizer.json, which the pipeline needs to tokenize events (--model)");
         require(maxParallelism >= parallelism, "--max-parallelism " + maxParallelism + " is below the parallelism " + parallelism);
         int layers = ModelConfig.read(modelDir).layers;
         try {

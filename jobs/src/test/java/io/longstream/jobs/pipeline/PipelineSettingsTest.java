@@ -55,6 +55,9 @@ class PipelineSettingsTest {
                         () -> new PipelineSettings(values("--model", MODEL, "--policy", "sinks", "--budget", "8")).check()).getMessage());
         assertEquals("--max-parallelism 2 is below the parallelism 4", assertThrows(IllegalArgumentException.class,
                 () -> new PipelineSettings(values("--model", MODEL, "--parallelism", "4", "--max-parallelism", "2")).check()).getMessage());
+        String untokenized = Fixtures.model("llama-wide-bf16").toString();
+        assertEquals("model folder " + untokenized + " has no tokenizer.json, which the pipeline needs to tokenize events (--model)",
+                assertThrows(IllegalArgumentException.class, () -> new PipelineSettings(values("--model", untokenized)).check()).getMessage());
         assertEquals("the model folder is not set (--model)",
                 assertThrows(IllegalArgumentException.class, () -> new PipelineSettings(values()).check()).getMessage());
     }
