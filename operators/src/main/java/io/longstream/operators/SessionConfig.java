@@ -1,8 +1,6 @@
 package io.longstream.operators;
 
 import io.longstream.state.cache.CacheDtype;
-import io.longstream.state.policy.CachePolicies;
-import io.longstream.state.policy.CachePolicy;
 import io.longstream.state.policy.PolicySpec;
 import java.io.Serializable;
 import java.nio.file.Paths;
@@ -87,11 +85,6 @@ public final class SessionConfig implements Serializable {
 
     public int maxBatch() {
         return maxBatch;
-    }
-
-    /** A fresh instance of the one-cache policy {@code spec} for a model of {@code layers}. */
-    public CachePolicy cachePolicy(PolicySpec spec, int layers) {
-        return CachePolicies.build(spec, layers, chunk);
     }
 
     /**

@@ -13,6 +13,7 @@ import io.longstream.schemas.MemoryUpdate;
 import io.longstream.schemas.Query;
 import io.longstream.schemas.SessionEvent;
 import io.longstream.state.cache.CacheDtype;
+import io.longstream.state.policy.CachePolicies;
 import io.longstream.state.policy.PolicySpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -61,7 +62,7 @@ class SessionPoliciesTest {
             assertEquals(List.of(), h.rejects());
         }
         assertTrue(updates.stream().anyMatch(m -> m.getEvictions() > 0), policy + " evicted nothing: make the stream longer");
-        int target = BUDGET - config(policy).cachePolicy(config(policy).policy(), 2).chunk();
+        int target = BUDGET - CachePolicies.build(config(policy).policy(), 2, config(policy).chunk()).chunk();
         for (MemoryUpdate m : updates) {
             for (int entries : m.getCacheEntriesPerLayer()) {
                 assertTrue(entries <= target, policy + ": " + entries + " entries after compaction, T = " + target);

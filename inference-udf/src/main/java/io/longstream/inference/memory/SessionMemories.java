@@ -43,7 +43,7 @@ public final class SessionMemories {
         } else {
             episodes = null;
             tokens = null;
-            CachePolicies.build(spec, model.config().layers, chunk);
+            newPolicy();
         }
     }
 
@@ -56,8 +56,7 @@ public final class SessionMemories {
             }
             return new EpicacheMemory(model, tokens, SegmentEncoder::embed, episodes, layerBudgets, dtype, QuerySeeds.clusteringSeed(sessionId));
         }
-        return new PolicyMemory(model.transformer(), CachePolicies.build(spec, model.config().layers, chunk),
-                model.transformer().newCache(dtype));
+        return new PolicyMemory(model.transformer(), newPolicy(), model.transformer().newCache(dtype));
     }
 
     /**
@@ -80,7 +79,7 @@ public final class SessionMemories {
             return EpicacheMemory.restore(model, tokens, SegmentEncoder::embed, episodes, header.layerBudgets(),
                     QuerySeeds.clusteringSeed(sessionId), stored.episodes(), header.openUtterances(), caches);
         }
-        CachePolicy policy = CachePolicies.build(spec, model.config().layers, chunk);
+        CachePolicy policy = newPolicy();
         if (header.policyState().length > 0) {
             policy.restore(header.policyState());
         }
@@ -107,10 +106,15 @@ public final class SessionMemories {
         if (episodes != null) {
             return new Switch(create(sessionId), 0);
         }
-        CachePolicy policy = CachePolicies.build(spec, model.config().layers, chunk);
+        CachePolicy policy = newPolicy();
         PolicyMemory next = current instanceof PolicyMemory
                 ? ((PolicyMemory) current).withPolicy(policy)
                 : new PolicyMemory(model.transformer(), policy, model.transformer().newCache(dtype));
         return new Switch(next, next.compact());
+    }
+
+    /** A fresh instance of this one-cache policy, for the model's layers and the chunk; checks the spec fits them. */
+    private CachePolicy newPolicy() {
+        return CachePolicies.build(spec, model.config().layers, chunk);
     }
 }
