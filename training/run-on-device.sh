@@ -5,7 +5,8 @@
 #   model/{config.json,generation_config.json,model.safetensors,tokenizer.json,tokenizer_config.json,train_state.json}
 #   metrics.json, train.log            (8 files, each under 16 MiB)
 # Run from the repository root with .device-carry/ built by training/prepare-carry.sh. When .device-carry/resume/
-# holds a model folder from an earlier call, training resumes from it.
+# holds a model folder and its train_state.json (prepare-carry.sh MODEL_DIR: models/longstream-demo, whose state is in
+# training/checkpoint, or the model/ folder of an earlier call), training resumes from it.
 # The whole script ends MARGIN_S (25) seconds before DEVICE_LIMIT_S (600, the device command's limit) from its start:
 # training gets what is left after data and encoding, less the time export, check and evaluation need
 # (train_demo_model.py --end-at).

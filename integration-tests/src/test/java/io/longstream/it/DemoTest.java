@@ -20,34 +20,40 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code longstream demo}, in-process through the CLI's main class: broker, MiniCluster, job, a played stream. */
 class DemoTest {
-    private static final String CAVEAT = "note: the bundled demo model llama-tiny-f32 has random weights, so its answers are noise";
-
     @Test
     @Timeout(300)
-    void theDemoPlaysTheSampleStreamAndSummarisesIt() {
-        Run run = demo("--timeout", "180", "--threads", "1");
+    void theDemoPlaysTheSampleConversationsAndScoresTheAnswers() {
+        Run run = demo("--timeout", "240", "--threads", "1");
         assertEquals(0, run.exit, run.out);
         List<String> lines = run.out.lines().collect(Collectors.toList());
         assertTrue(lines.get(0).startsWith("kafka: "), run.out);
         assertTrue(lines.get(1).startsWith("flink web UI: http://127.0.0.1:"), run.out);
-        assertTrue(lines.get(2).startsWith(CAVEAT), "the random weights are said at the start\n" + run.out);
-        assertTrue(lines.get(lines.size() - 2).startsWith(CAVEAT), "and beside the summary\n" + run.out);
+        assertTrue(lines.get(1).contains("(model longstream-demo, "), "the trained demo model by default\n" + run.out);
         List<String> answers = lines.stream().filter(l -> l.startsWith("answer ")).collect(Collectors.toList());
-        assertEquals(5, answers.size(), run.out);
+        assertEquals(11, answers.size(), run.out);
+        // each answer right under its question, with the expected answer beside it, e.g.
+        // query   conv-6-2/q3: "Quick question, what is the kind of animal I keep?"
+        // answer  conv-6-2/q3: "ferret"  expected "ferret": right  [stop, 1 tokens, ...]
+        Pattern scored = Pattern.compile("answer  (conv-6-\\d/q\\d+): \"[^\"]*\"  expected \"[^\"]+\": (right|wrong)  \\[.*");
+        int right = 0;
         for (String answer : answers) {
-            // each answer right under its question, e.g. query recipes/salt: "How much salt goes into the bread?"
+            Matcher m = scored.matcher(answer);
+            assertTrue(m.matches(), answer);
             String question = lines.get(lines.indexOf(answer) - 1);
-            String id = answer.substring("answer  ".length(), answer.indexOf(':'));
-            assertTrue(question.startsWith("query   " + id + ": \""), question + "\n" + answer);
+            assertTrue(question.startsWith("query   " + m.group(1) + ": \""), question + "\n" + answer);
+            right += m.group(2).equals("right") ? 1 : 0;
         }
-        assertTrue(lines.contains("query   recipes/salt: \"How much salt goes into the bread?\""), run.out);
+        assertTrue(lines.contains("query   conv-6-2/q3: \"Quick question, what is the kind of animal I keep?\""), run.out);
+        // a random-weight model never says the expected words; the trained one gets some (DemoModelAccuracyTest: how many)
+        assertTrue(right >= 1, run.out);
         String summary = lines.get(lines.size() - 1);
-        // 13 events in the sample, plus each of the 5 answers sent back as an assistant turn; every query
-        // finds tokens pending and flushes them first, so one memory update per query
-        assertTrue(summary.startsWith("summary: sessions=3 events=18 answers=5 rejected=0 memory_updates=5 "), summary);
-        assertEquals(5, lines.stream().filter(l -> l.startsWith("memory ")).count(), run.out);
+        // 68 events in the sample, plus each of the 11 answers sent back as an assistant turn; every query finds
+        // tokens pending and flushes them first, so one memory update per query
+        assertTrue(summary.startsWith("summary: sessions=3 events=79 answers=11 correct=" + right + "/11 rejected=0 memory_updates=11 "),
+                summary);
+        assertEquals(11, lines.stream().filter(l -> l.startsWith("memory ")).count(), run.out);
         assertPlainProgress(run.err);
-        assertTrue(run.err.contains("progress: events 18/18 sent, tokens 486/486 taken in\n"), run.err);
+        assertTrue(run.err.contains("progress: events 79/79 sent, tokens 2,212/2,212 taken in\n"), run.err);
     }
 
     /**
@@ -71,6 +77,7 @@ class DemoTest {
         // the event id is the default one: the stream's fingerprint and the line number
         assertTrue(memory.get(0).matches("memory  book after [0-9a-f]{12}-1: ok, .*"), memory.get(0));
         assertFalse(memory.get(0).contains("not yet in the cache"), memory.get(0));
+        // a stream without expected answers: nothing to score, no correct= in the summary
         Matcher summary = Pattern.compile("summary: sessions=1 events=3 answers=1 rejected=0 memory_updates=(\\d+) tokens_ingested=(\\d+) ")
                 .matcher(run.out);
         assertTrue(summary.find(), run.out);

@@ -19,14 +19,15 @@ import picocli.CommandLine.Spec;
 /** Kafka, Flink and the job in this process, playing a recorded stream. */
 @Command(name = "demo", mixinStandardHelpOptions = true, modelTransformer = TableOptions.class,
         description = {"Play a stream of sessions through Kafka and Flink in this process, printing answers as they arrive.",
-                "Starts a Kafka broker and a Flink MiniCluster in this process, runs the pipeline on them, plays the stream",
-                "(the shipped sample by default) as a conversation and prints each query with its answer, a line per event",
-                "taken into memory, and progress on stderr."})
+                "Starts a Kafka broker and a Flink MiniCluster in this process, runs the pipeline on them (with the trained",
+                "demo model by default), plays the stream (three generated sample conversations by default) as a conversation",
+                "and prints each query with its answer (beside the expected one, where the stream has it), a line per event",
+                "taken into memory, and progress on stderr; the summary counts the correct answers."})
 final class DemoCommand implements Callable<Integer>, Configured {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--file", paramLabel = "F.jsonl", description = "the stream to play, JSON lines (default: the shipped sample)")
+    @Option(names = "--file", paramLabel = "F.jsonl", description = "the stream to play, JSON lines (default: the generated sample)")
     Path file;
 
     @Option(names = "--follow", description = "keep running after the stream, for live input (Ctrl-C stops)")

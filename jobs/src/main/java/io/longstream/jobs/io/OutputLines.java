@@ -38,8 +38,13 @@ public final class OutputLines {
     }
 
     public static String describe(Answer a) {
-        return String.format("answer  %s/%s: %s  [%s, %d tokens, prompt %d, cached %d, first token %d ms, total %d ms]",
-                a.getSessionId(), a.getQueryId(), quote(a.getText()), a.getFinishReason(), a.getTokenIds().size(),
+        return describe(a, "");
+    }
+
+    /** The answer with {@code beside} (what it should have been, say) after its text. */
+    public static String describe(Answer a, String beside) {
+        return String.format("answer  %s/%s: %s%s  [%s, %d tokens, prompt %d, cached %d, first token %d ms, total %d ms]",
+                a.getSessionId(), a.getQueryId(), quote(a.getText()), beside, a.getFinishReason(), a.getTokenIds().size(),
                 a.getPromptTokens(), a.getCachedTokens(), a.getTimeToFirstTokenMs(), a.getTotalLatencyMs());
     }
 
@@ -54,7 +59,7 @@ public final class OutputLines {
         return String.format("reject  %s[%d]@%d: %s", r.getSourceTopic(), r.getPartition(), r.getOffset(), r.getReason());
     }
 
-    private static String quote(String text) {
+    public static String quote(String text) {
         return '"' + text.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + '"';
     }
 }

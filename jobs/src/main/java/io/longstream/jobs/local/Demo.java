@@ -1,7 +1,6 @@
 package io.longstream.jobs.local;
 
 import io.longstream.jobs.config.Settings;
-import io.longstream.jobs.io.EventJson;
 import io.longstream.jobs.io.EventProducer;
 import io.longstream.jobs.io.OutputConsumer;
 import io.longstream.jobs.io.OutputRecord;
@@ -12,11 +11,7 @@ import io.longstream.schemas.Query;
 import io.longstream.schemas.Rejected;
 import io.longstream.schemas.SessionEvent;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,13 +26,12 @@ public final class Demo {
     /** What a demo run is asked to do; the pipeline's own settings travel in {@link #pipeline}. */
     public static final class Options {
         public PipelineSettings pipeline = new PipelineSettings();
-        /** A JSON-lines stream; null plays the sample shipped in the jar. */
+        /** A JSON-lines stream; null plays the generated sample ({@link DemoStream#SAMPLE}). */
         public Path stream;
         public boolean follow;
         public Duration timeout = Settings.DEMO_TIMEOUT.defaultValue();
     }
 
-    private static final String SAMPLE = "/io/longstream/jobs/demo/sample-stream.jsonl";
     private static final String PRODUCER = "longstream-demo";
 
     private final PrintStream out;
@@ -54,12 +48,11 @@ public final class Demo {
     /** Runs the demo; returns 0 when every query was answered or rejected before the timeout. */
     public int run(Options options) throws Exception {
         long start = System.nanoTime();
-        List<SessionEvent> events = readStream(options.stream);
+        DemoStream stream = options.stream == null ? DemoStream.sample(PRODUCER) : DemoStream.read(options.stream, PRODUCER);
         Path work = Files.createTempDirectory("longstream-demo-");
         PipelineSettings settings = options.pipeline;
         Path extracted = settings.modelDir == null ? DemoModel.extract() : null;
-        boolean randomWeights = extracted != null;
-        if (randomWeights) {
+        if (extracted != null) {
             settings.modelDir = extracted;
         }
         try (EmbeddedKafka kafka = checkedThenStarted(settings)) {
@@ -70,14 +63,11 @@ public final class Demo {
             LocalJob job = LocalJob.start(settings, work.resolve("checkpoints"), null, "longstream-demo");
             out.println("flink web UI: " + job.webUi() + " (model " + settings.modelDir.getFileName() + ", checkpoints in "
                     + work.resolve("checkpoints") + ")");
-            if (randomWeights) {
-                out.println(DemoModel.CAVEAT);
-            }
             try {
-                DemoTally tally = new DemoTally();
-                boolean finished = play(events, settings, options, tally, start, randomWeights);
+                DemoTally tally = new DemoTally(stream.scoredQueries());
+                boolean finished = play(stream, settings, options, tally, start);
                 if (!options.follow || !finished) {
-                    summarise(tally, start, randomWeights);
+                    summarise(tally, start);
                 }
                 return finished ? 0 : 1;
             } finally {
@@ -97,11 +87,12 @@ public final class Demo {
         return EmbeddedKafka.start();
     }
 
-    private boolean play(List<SessionEvent> events, PipelineSettings settings, Options options, DemoTally tally, long start,
-                         boolean randomWeights) throws IOException {
+    private boolean play(DemoStream stream, PipelineSettings settings, Options options, DemoTally tally, long start)
+            throws IOException {
         long deadline = System.nanoTime() + options.timeout.toNanos();
+        List<SessionEvent> events = stream.events();
         DemoProgress progress = new DemoProgress();
-        DemoOutputs shown = new DemoOutputs(events, tally, progress);
+        DemoOutputs shown = new DemoOutputs(stream, tally, progress);
         try (EventProducer producer = new EventProducer(settings.bootstrap, settings.topics.events);
              OutputConsumer outputs = OutputConsumer.ofAll(settings.bootstrap, settings.topics);
              DemoConsole console = new DemoConsole(out, err, errIsTerminal, progress, DemoConsole.PLAIN_EVERY)) {
@@ -134,18 +125,14 @@ public final class Demo {
             if (options.follow) {
                 console.close();
                 // the sample's summary now: following only ends with the JVM
-                summarise(tally, start, randomWeights);
+                summarise(tally, start);
                 follow(outputs, settings, shown);
             }
             return true;
         }
     }
 
-    /** The summary line, last; before it, with the bundled model, the reminder that its answers are noise. */
-    private void summarise(DemoTally tally, long start, boolean randomWeights) {
-        if (randomWeights) {
-            out.println(DemoModel.CAVEAT);
-        }
+    private void summarise(DemoTally tally, long start) {
         out.println(tally.summary((System.nanoTime() - start) / 1e9));
     }
 
@@ -178,17 +165,5 @@ public final class Demo {
 
     private static String queryId(SessionEvent query) {
         return ((Query) query.getPayload()).getQueryId();
-    }
-
-    private static List<SessionEvent> readStream(Path file) throws IOException {
-        EventJson json = new EventJson(PRODUCER);
-        if (file != null) {
-            try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                return json.readAll(in);
-            }
-        }
-        try (InputStream in = Demo.class.getResourceAsStream(SAMPLE)) {
-            return json.readAll(new InputStreamReader(in, StandardCharsets.UTF_8));
-        }
     }
 }

@@ -8,12 +8,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 
-/** The model the demo runs when none is given: a tiny Llama shipped in this jar, written to a temporary folder. */
+/**
+ * The model the demo runs when none is given: the trained demo model of {@code models/longstream-demo}, which the
+ * build puts in this jar, written to a temporary folder.
+ */
 final class DemoModel {
-    static final String NAME = "llama-tiny-f32";
-    /** Said when the demo runs this model, until a trained demo model ships. */
-    static final String CAVEAT = "note: the bundled demo model " + NAME + " has random weights, so its answers are noise"
-            + " (deterministic noise); pass --model DIR to ask a trained model";
+    static final String NAME = "longstream-demo";
     private static final String RESOURCE = "/io/longstream/jobs/demo/model/";
     private static final List<String> FILES = List.of(
             "config.json", "generation_config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json");

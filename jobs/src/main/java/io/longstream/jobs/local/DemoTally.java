@@ -14,10 +14,18 @@ final class DemoTally {
     final Set<String> sessions = new HashSet<>();
     int events;
     int answers;
+    /** Answers equal to their query's expected answer, once normalised; of {@link #scoredQueries}. */
+    int correct;
+    /** The queries of the stream with an expected answer (a query rejected or not answered counts as not correct). */
+    private final int scoredQueries;
     int rejected;
     int memoryUpdates;
     long pagesWritten;
     private final Map<String, Long> tokensIngested = new HashMap<>();
+
+    DemoTally(int scoredQueries) {
+        this.scoredQueries = scoredQueries;
+    }
 
     /** Counts an output record. */
     void count(SpecificRecord record) {
@@ -38,8 +46,10 @@ final class DemoTally {
 
     String summary(double seconds) {
         long tokens = tokensIngested.values().stream().mapToLong(Long::longValue).sum();
-        return String.format("summary: sessions=%d events=%d answers=%d rejected=%d memory_updates=%d tokens_ingested=%d"
+        // a stream without expected answers (a user's own) has nothing to score
+        String score = scoredQueries == 0 ? "" : String.format(" correct=%d/%d", correct, scoredQueries);
+        return String.format("summary: sessions=%d events=%d answers=%d%s rejected=%d memory_updates=%d tokens_ingested=%d"
                         + " pages_written=%d seconds=%.1f",
-                sessions.size(), events, answers, rejected, memoryUpdates, tokens, pagesWritten, seconds);
+                sessions.size(), events, answers, score, rejected, memoryUpdates, tokens, pagesWritten, seconds);
     }
 }
