@@ -31,6 +31,8 @@ public final class CudaEngine {
     /** Where the build puts the kernels (inference-udf/src/main/cuda, compiled when nvcc is present). */
     static final String FATBIN = "/io/longstream/inference/cuda/kernels.fatbin";
     private static final Map<Integer, CudaEngine> ENGINES = new HashMap<>();
+    /** Why a GPU's engine could not start: the first failure's message stays (a failed native load cannot be retried). */
+    private static final Map<Integer, String> FAILURES = new HashMap<>();
 
     private final int gpu;
     private final String name;
@@ -70,7 +72,16 @@ public final class CudaEngine {
     public static synchronized CudaEngine on(int gpu) {
         CudaEngine engine = ENGINES.get(gpu);
         if (engine == null) {
-            engine = new CudaEngine(gpu);
+            String failed = FAILURES.get(gpu);
+            if (failed != null) {
+                throw new CudaUnavailableException(failed);
+            }
+            try {
+                engine = new CudaEngine(gpu);
+            } catch (CudaUnavailableException e) {
+                FAILURES.put(gpu, e.getMessage());
+                throw e;
+            }
             ENGINES.put(gpu, engine);
         }
         return engine;
