@@ -16,7 +16,7 @@ console_version=1.14.4
 classpath="$(mktemp)"
 ./mvnw -B -q -ntp -pl inference-udf -am -DskipTests package dependency:build-classpath \
     -Dmdep.outputFile="$classpath" -Dmdep.includeScope=test
-rm -rf "$out"/lib "$out"/jre.txz "$out"/*.jar
+rm -rf "$out"/lib "$out"/jre.* "$out"/*.jar
 mkdir -p "$out/lib"
 cp inference-udf/target/inference-udf-*.jar "$out/lib/"
 for jar in $(tr ':' '\n' < "$classpath"); do

@@ -11,6 +11,8 @@ python3 -c "import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2
 java="$work/jre/bin/java"
 cp="$(ls "$here"/lib/*.jar | tr '\n' ':')"
 export LONGSTREAM_REQUIRE_GPU=1
+export LONGSTREAM_BENCH_MODEL_DIR="$work/bench"
+mkdir -p "$LONGSTREAM_BENCH_MODEL_DIR"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || true
 "$java" --add-modules jdk.incubator.vector -Xmx48g -jar "$here"/junit-platform-console-standalone-*.jar execute \
     --class-path "$cp" --select-package io.longstream.inference.cuda --config jqwik.database="$work/jqwik-database" \

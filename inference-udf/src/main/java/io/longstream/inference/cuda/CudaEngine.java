@@ -48,7 +48,7 @@ public final class CudaEngine {
             int[] count = new int[1];
             cuDeviceGetCount(count);
             if (gpu < 0 || gpu >= count[0]) {
-                throw new CudaUnavailableException("--backend cuda: GPU " + gpu + " does not exist (this machine has "
+                throw new CudaUnavailableException("GPU " + gpu + " does not exist (this machine has "
                         + count[0] + ")");
             }
             CUdevice device = new CUdevice();
@@ -60,10 +60,10 @@ public final class CudaEngine {
             cuCtxSetCurrent(context);
             cuModuleLoadData(module, fatbin);
         } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
-            throw new CudaUnavailableException("--backend cuda: the CUDA driver library cannot be loaded here ("
-                    + e.getMessage() + ")", e);
+            throw new CudaUnavailableException("the CUDA driver library cannot be loaded here ("
+                    + firstLine(e.getMessage()) + ")", e);
         } catch (CudaException e) {
-            throw new CudaUnavailableException("--backend cuda: no usable NVIDIA GPU here (" + e.getMessage() + ")", e);
+            throw new CudaUnavailableException("no usable NVIDIA GPU here (" + firstLine(e.getMessage()) + ")", e);
         }
         this.gpu = gpu;
     }
@@ -100,13 +100,17 @@ public final class CudaEngine {
     private static byte[] readFatbin() {
         try (InputStream in = CudaEngine.class.getResourceAsStream(FATBIN)) {
             if (in == null) {
-                throw new CudaUnavailableException("--backend cuda: this build has no CUDA kernels (nvcc was not found "
+                throw new CudaUnavailableException("this build has no CUDA kernels (nvcc was not found "
                         + "when it was built; see docs/cuda.md)");
             }
             return in.readAllBytes();
         } catch (IOException e) {
-            throw new CudaUnavailableException("--backend cuda: cannot read the CUDA kernels: " + e.getMessage(), e);
+            throw new CudaUnavailableException("cannot read the CUDA kernels: " + e.getMessage(), e);
         }
+    }
+
+    private static String firstLine(String message) {
+        return message == null ? "no reason given" : message.strip().lines().findFirst().orElse("");
     }
 
     /** Makes this engine's context current on the calling thread; call under the engine's monitor. */

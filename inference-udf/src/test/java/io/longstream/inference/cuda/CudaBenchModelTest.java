@@ -24,7 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 class CudaBenchModelTest {
     @Test
     void prefillAndDecodeMatchTheCpuBackend(@TempDir Path dir) throws IOException {
-        Path modelDir = RandomModelWriter.benchModel(dir.resolve("llama-1b"), System.out);
+        // run.sh names a folder the timings that follow reuse, so the 2.5 GB model is written once
+        String shared = System.getenv("LONGSTREAM_BENCH_MODEL_DIR");
+        Path modelDir = RandomModelWriter.benchModel((shared != null ? Path.of(shared) : dir).resolve("llama-1b"), System.out);
         try (Model cpuModel = Model.load(modelDir, Runtime.getRuntime().availableProcessors());
              Model gpuModel = Model.load(modelDir, Backend.cuda(0, 0.5))) {
             Transformer cpu = cpuModel.transformer();
