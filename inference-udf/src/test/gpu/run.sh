@@ -28,7 +28,10 @@ if [ "${LONGSTREAM_GPU_TIMINGS:-1}" = 1 ]; then
     if command -v ncu >/dev/null; then
         ncu --clock-control none --metrics gpu__time_duration.sum --print-summary per-kernel \
             "$java" --add-modules jdk.incubator.vector -Xmx48g -cp "$cp" io.longstream.inference.cuda.CudaTimings \
-            "$work/bench" --profile 2>&1 | grep -vE '^==PROF==|^\s*$' | tail -80
+            "$work/bench" --profile 2>&1 | awk '
+                / Invocations / { name = substr($0, 3, index($0, ", Device") - 3); n = $NF }
+                /gpu__time_duration.sum/ { printf "%-52s x%-5s avg %s %s (min %s, max %s)\n", name, n, $NF, $2, $3, $4 }'
+
     fi
 fi
 [ "$failed" = 0 ] && [ "$passed" -gt 0 ]

@@ -8,6 +8,8 @@ import jcuda.driver.CUdeviceptr;
 /** Typed launches of the kernels in kernels.cu (their shapes are documented there); callers hold the engine. */
 final class Kernels {
     private static final int THREADS = 256;
+    /** Products of at most this many rows take the small-tile kernel. */
+    private static final int SMALL_ROWS = 16;
     private final CudaEngine engine;
 
     Kernels(CudaEngine engine) {
@@ -22,9 +24,13 @@ final class Kernels {
         launch("rms_norm", rows, 1, THREADS, 0, x, w.ptr(), eps, dim, out);
     }
 
-    /** y[n][W.rows] = x[n][W.cols] · Wᵀ. */
+    /** y[n][W.rows] = x[n][W.cols] · Wᵀ; both kernels give the same bits, so the choice by n keeps batch invariance. */
     void matmul(CUdeviceptr x, DeviceMatrix w, int n, CUdeviceptr y) {
-        launch("matmul_" + w.suffix(), ceil(w.rows, 64), ceil(n, 64), THREADS, 0, x, w.data.ptr(), n, w.rows, w.cols, y);
+        if (n <= SMALL_ROWS) {
+            launch("matmul_small_" + w.suffix(), ceil(w.rows, 16), ceil(n, 16), THREADS, 0, x, w.data.ptr(), n, w.rows, w.cols, y);
+        } else {
+            launch("matmul_" + w.suffix(), ceil(w.rows, 64), ceil(n, 64), THREADS, 0, x, w.data.ptr(), n, w.rows, w.cols, y);
+        }
     }
 
     void addInPlace(CUdeviceptr acc, CUdeviceptr delta, long len) {
