@@ -10,7 +10,10 @@
 //    attention one warp per (row, query head), 32 slots per step of an online softmax; RoPE of cached pre-RoPE keys
 //    on the fly from a cos/sin table computed in double. On the H200 (1B-shaped bf16 model): prefill 1,215 tok/s
 //    (the 8192x2048x8192 product at 21.5 TFLOP/s), decode 19 tok/s at batch 1 (the 64-row tiles leave most SMs idle).
-// v2 16x16 tiles for products of at most 16 rows (decode), the same chain per output.
+// v2 16x16 tiles for products of at most 16 rows (decode), the same chain per output. H200: decode 56 tok/s at
+//    batch 1, 596 at batch 16; the products of a decode step are latency-bound (85 us for a 512x2048 one).
+// v3 bf16 weights on the tensor cores (matmul_mma_bf16, one kernel for every row count); f32 and f16 weights keep
+//    the SIMT kernels (f16 activations could overflow an f16 split).
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -169,6 +172,88 @@ __device__ void matmul_small(const float* x, const T* W, int n, int N, int K, fl
 extern "C" __global__ void matmul_small_f32(const float* x, const float* W, int n, int N, int K, float* y) { matmul_small(x, W, n, N, K, y); }
 extern "C" __global__ void matmul_small_bf16(const float* x, const __nv_bfloat16* W, int n, int N, int K, float* y) { matmul_small(x, W, n, N, K, y); }
 extern "C" __global__ void matmul_small_f16(const float* x, const __half* W, int n, int N, int K, float* y) { matmul_small(x, W, n, N, K, y); }
+
+// ---------------------------------------------------------------------------------------------------------------
+// bf16 weights on the tensor cores: y[n][N] = x[n][K] · W[N][K]ᵀ with mma.sync m16n8k16 (bf16 inputs, f32
+// accumulation). The f32 activations are split into two bf16 terms, x = hi + lo (hi = bf16(x), lo = bf16(x − hi),
+// about 16 significant bits together), and each k-step of 16 accumulates W·hi then W·lo: every product is exact in
+// f32 and the result is within ~1e-6 of the f32 product. Each output's sum runs over the k-steps in order, the
+// same instructions whatever the row count or the row's place in its tile (the tensor core sums each output on its
+// own), so a row's bits do not depend on the batch. One warp per 16 rows x 64 columns.
+// grid (ceil(N/64), ceil(n/16)), block 32.
+__device__ __forceinline__ float x_at(const float* x, int r, int k, int n, int K) {
+    return (r < n && k < K) ? x[(long) r * K + k] : 0.f;
+}
+
+__device__ __forceinline__ unsigned w_pair(const unsigned short* W, int col, int k, int N, int K) {
+    if (col >= N) {
+        return 0u;
+    }
+    const unsigned short* row = W + (long) col * K;
+    unsigned low = k < K ? row[k] : 0u;
+    unsigned high = k + 1 < K ? row[k + 1] : 0u;
+    return low | (high << 16);
+}
+
+// packs two floats split into bf16 hi and lo terms: element e0 in the low half, e1 in the high half
+__device__ __forceinline__ void split_pair(float e0, float e1, unsigned& hi, unsigned& lo) {
+    __nv_bfloat16 h0 = __float2bfloat16_rn(e0);
+    __nv_bfloat16 h1 = __float2bfloat16_rn(e1);
+    __nv_bfloat16 l0 = __float2bfloat16_rn(e0 - __bfloat162float(h0));
+    __nv_bfloat16 l1 = __float2bfloat16_rn(e1 - __bfloat162float(h1));
+    hi = (unsigned) *reinterpret_cast<unsigned short*>(&h0) | ((unsigned) *reinterpret_cast<unsigned short*>(&h1) << 16);
+    lo = (unsigned) *reinterpret_cast<unsigned short*>(&l0) | ((unsigned) *reinterpret_cast<unsigned short*>(&l1) << 16);
+}
+
+__device__ __forceinline__ void mma_bf16(float* c, const unsigned* a, unsigned b0, unsigned b1) {
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+extern "C" __global__ void matmul_mma_bf16(const float* x, const __nv_bfloat16* W, int n, int N, int K, float* y) {
+    const unsigned short* w = (const unsigned short*) W;
+    int lane = threadIdx.x;
+    int g = lane >> 2;  // the fragment's row (A, C) or column (B)
+    int t = lane & 3;   // its pair of k (A, B) or of columns (C)
+    int rA = blockIdx.y * 16 + g;
+    int rB = rA + 8;
+    int col0 = blockIdx.x * 64;
+    float c[8][4];
+    for (int j = 0; j < 8; j++) {
+        c[j][0] = c[j][1] = c[j][2] = c[j][3] = 0.f;
+    }
+    for (int k0 = 0; k0 < K; k0 += 16) {
+        int kA = k0 + 2 * t;
+        int kB = kA + 8;
+        unsigned hi[4], lo[4];
+        split_pair(x_at(x, rA, kA, n, K), x_at(x, rA, kA + 1, n, K), hi[0], lo[0]);
+        split_pair(x_at(x, rB, kA, n, K), x_at(x, rB, kA + 1, n, K), hi[1], lo[1]);
+        split_pair(x_at(x, rA, kB, n, K), x_at(x, rA, kB + 1, n, K), hi[2], lo[2]);
+        split_pair(x_at(x, rB, kB, n, K), x_at(x, rB, kB + 1, n, K), hi[3], lo[3]);
+        for (int j = 0; j < 8; j++) {
+            int col = col0 + 8 * j + g;
+            unsigned b0 = w_pair(w, col, kA, N, K);
+            unsigned b1 = w_pair(w, col, kB, N, K);
+            mma_bf16(c[j], hi, b0, b1);
+            mma_bf16(c[j], lo, b0, b1);
+        }
+    }
+    for (int j = 0; j < 8; j++) {
+        int col = col0 + 8 * j + 2 * t;
+        for (int e = 0; e < 2; e++) {
+            if (col + e < N) {
+                if (rA < n) {
+                    y[(long) rA * N + col + e] = c[j][e];
+                }
+                if (rB < n) {
+                    y[(long) rB * N + col + e] = c[j][2 + e];
+                }
+            }
+        }
+    }
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Element-wise kernels. grid (ceil(len/256)), block 256.

@@ -2,6 +2,7 @@ package io.longstream.inference.cuda;
 
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 
+import io.longstream.inference.model.TensorDtype;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 
@@ -24,9 +25,14 @@ final class Kernels {
         launch("rms_norm", rows, 1, THREADS, 0, x, w.ptr(), eps, dim, out);
     }
 
-    /** y[n][W.rows] = x[n][W.cols] · Wᵀ; both kernels give the same bits, so the choice by n keeps batch invariance. */
+    /**
+     * y[n][W.rows] = x[n][W.cols] · Wᵀ: bf16 weights on the tensor cores, whatever n; f32 and f16 weights on the SIMT
+     * kernels, whose two tilings give the same bits, so the choice by n keeps batch invariance.
+     */
     void matmul(CUdeviceptr x, DeviceMatrix w, int n, CUdeviceptr y) {
-        if (n <= SMALL_ROWS) {
+        if (w.dtype == TensorDtype.BF16) {
+            launch("matmul_mma_bf16", ceil(w.rows, 64), ceil(n, 16), 32, 0, x, w.data.ptr(), n, w.rows, w.cols, y);
+        } else if (n <= SMALL_ROWS) {
             launch("matmul_small_" + w.suffix(), ceil(w.rows, 16), ceil(n, 16), THREADS, 0, x, w.data.ptr(), n, w.rows, w.cols, y);
         } else {
             launch("matmul_" + w.suffix(), ceil(w.rows, 64), ceil(n, 64), THREADS, 0, x, w.data.ptr(), n, w.rows, w.cols, y);
