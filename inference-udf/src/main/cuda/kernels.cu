@@ -13,7 +13,10 @@
 // v2 16x16 tiles for products of at most 16 rows (decode), the same chain per output. H200: decode 56 tok/s at
 //    batch 1, 596 at batch 16; the products of a decode step are latency-bound (85 us for a 512x2048 one).
 // v3 bf16 weights on the tensor cores (matmul_mma_bf16, one kernel for every row count); f32 and f16 weights keep
-//    the SIMT kernels (f16 activations could overflow an f16 split).
+//    the SIMT kernels (f16 activations could overflow an f16 split). First as one warp per 16 rows x 64 columns:
+//    right, but decode fell to 12.7 tok/s (429 us for a 512x2048 product: 8 warps on the whole GPU) and prefill
+//    stayed at 1,161 tok/s (12.5 ms for 8192x2048x8192: loads straight from global memory, one warp per block).
+// v3.1 one warp per 16 rows x 8 columns, four to a block, the k loop unrolled by 4.
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -134,7 +137,6 @@ __device__ void matmul(const float* x, const T* W, int n, int N, int K, float* y
     }
 }
 extern "C" __global__ void matmul_f32(const float* x, const float* W, int n, int N, int K, float* y) { matmul(x, W, n, N, K, y); }
-extern "C" __global__ void matmul_bf16(const float* x, const __nv_bfloat16* W, int n, int N, int K, float* y) { matmul(x, W, n, N, K, y); }
 extern "C" __global__ void matmul_f16(const float* x, const __half* W, int n, int N, int K, float* y) { matmul(x, W, n, N, K, y); }
 
 // The same products for at most 16 rows (decode batches): 16x16 output tiles, one output per thread, k in steps of
@@ -170,7 +172,6 @@ __device__ void matmul_small(const float* x, const T* W, int n, int N, int K, fl
     }
 }
 extern "C" __global__ void matmul_small_f32(const float* x, const float* W, int n, int N, int K, float* y) { matmul_small(x, W, n, N, K, y); }
-extern "C" __global__ void matmul_small_bf16(const float* x, const __nv_bfloat16* W, int n, int N, int K, float* y) { matmul_small(x, W, n, N, K, y); }
 extern "C" __global__ void matmul_small_f16(const float* x, const __half* W, int n, int N, int K, float* y) { matmul_small(x, W, n, N, K, y); }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -179,8 +180,8 @@ extern "C" __global__ void matmul_small_f16(const float* x, const __half* W, int
 // about 16 significant bits together), and each k-step of 16 accumulates W·hi then W·lo: every product is exact in
 // f32 and the result is within ~1e-6 of the f32 product. Each output's sum runs over the k-steps in order, the
 // same instructions whatever the row count or the row's place in its tile (the tensor core sums each output on its
-// own), so a row's bits do not depend on the batch. One warp per 16 rows x 64 columns.
-// grid (ceil(N/64), ceil(n/16)), block 32.
+// own), so a row's bits do not depend on the batch. One warp per 16 rows x 8 columns, four warps to a block.
+// grid (ceil(N/32), ceil(n/16)), block 128.
 __device__ __forceinline__ float x_at(const float* x, int r, int k, int n, int K) {
     return (r < n && k < K) ? x[(long) r * K + k] : 0.f;
 }
@@ -214,16 +215,15 @@ __device__ __forceinline__ void mma_bf16(float* c, const unsigned* a, unsigned b
 
 extern "C" __global__ void matmul_mma_bf16(const float* x, const __nv_bfloat16* W, int n, int N, int K, float* y) {
     const unsigned short* w = (const unsigned short*) W;
-    int lane = threadIdx.x;
+    int lane = threadIdx.x & 31;
     int g = lane >> 2;  // the fragment's row (A, C) or column (B)
     int t = lane & 3;   // its pair of k (A, B) or of columns (C)
     int rA = blockIdx.y * 16 + g;
     int rB = rA + 8;
-    int col0 = blockIdx.x * 64;
-    float c[8][4];
-    for (int j = 0; j < 8; j++) {
-        c[j][0] = c[j][1] = c[j][2] = c[j][3] = 0.f;
-    }
+    int col0 = blockIdx.x * 32 + (threadIdx.x >> 5) * 8;
+    float c[4] = {0.f, 0.f, 0.f, 0.f};
+    // k-steps are independent but for the accumulator, so unrolling lets their loads overlap
+#pragma unroll 4
     for (int k0 = 0; k0 < K; k0 += 16) {
         int kA = k0 + 2 * t;
         int kB = kA + 8;
@@ -232,24 +232,19 @@ extern "C" __global__ void matmul_mma_bf16(const float* x, const __nv_bfloat16* 
         split_pair(x_at(x, rB, kA, n, K), x_at(x, rB, kA + 1, n, K), hi[1], lo[1]);
         split_pair(x_at(x, rA, kB, n, K), x_at(x, rA, kB + 1, n, K), hi[2], lo[2]);
         split_pair(x_at(x, rB, kB, n, K), x_at(x, rB, kB + 1, n, K), hi[3], lo[3]);
-        for (int j = 0; j < 8; j++) {
-            int col = col0 + 8 * j + g;
-            unsigned b0 = w_pair(w, col, kA, N, K);
-            unsigned b1 = w_pair(w, col, kB, N, K);
-            mma_bf16(c[j], hi, b0, b1);
-            mma_bf16(c[j], lo, b0, b1);
-        }
+        unsigned b0 = w_pair(w, col0 + g, kA, N, K);
+        unsigned b1 = w_pair(w, col0 + g, kB, N, K);
+        mma_bf16(c, hi, b0, b1);
+        mma_bf16(c, lo, b0, b1);
     }
-    for (int j = 0; j < 8; j++) {
-        int col = col0 + 8 * j + 2 * t;
-        for (int e = 0; e < 2; e++) {
-            if (col + e < N) {
-                if (rA < n) {
-                    y[(long) rA * N + col + e] = c[j][e];
-                }
-                if (rB < n) {
-                    y[(long) rB * N + col + e] = c[j][2 + e];
-                }
+    int col = col0 + 2 * t;
+    for (int e = 0; e < 2; e++) {
+        if (col + e < N) {
+            if (rA < n) {
+                y[(long) rA * N + col + e] = c[e];
+            }
+            if (rB < n) {
+                y[(long) rB * N + col + e] = c[2 + e];
             }
         }
     }

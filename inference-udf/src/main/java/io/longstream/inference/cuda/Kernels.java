@@ -31,7 +31,7 @@ final class Kernels {
      */
     void matmul(CUdeviceptr x, DeviceMatrix w, int n, CUdeviceptr y) {
         if (w.dtype == TensorDtype.BF16) {
-            launch("matmul_mma_bf16", ceil(w.rows, 64), ceil(n, 16), 32, 0, x, w.data.ptr(), n, w.rows, w.cols, y);
+            launch("matmul_mma_bf16", ceil(w.rows, 32), ceil(n, 16), 128, 0, x, w.data.ptr(), n, w.rows, w.cols, y);
         } else if (n <= SMALL_ROWS) {
             launch("matmul_small_" + w.suffix(), ceil(w.rows, 16), ceil(n, 16), THREADS, 0, x, w.data.ptr(), n, w.rows, w.cols, y);
         } else {
