@@ -1,7 +1,6 @@
 package io.longstream.inference;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.longstream.inference.cpu.CpuTransformer;
 import io.longstream.inference.model.ModelConfig;
 import io.longstream.inference.model.ModelFormatException;
 import io.longstream.inference.model.Safetensors;
@@ -31,13 +30,18 @@ public final class Model implements AutoCloseable {
 
     /** Loads the folder on the CPU backend with {@code threads} worker threads. */
     public static Model load(Path dir, int threads) {
+        return load(dir, Backend.cpu(threads));
+    }
+
+    /** Loads the folder on {@code backend}. */
+    public static Model load(Path dir, Backend backend) {
         if (!Files.isDirectory(dir)) {
             throw new ModelFormatException("model folder " + dir + " does not exist");
         }
         ModelConfig config = ModelConfig.read(dir);
         Transformer transformer;
         try (Safetensors tensors = Safetensors.open(dir)) {
-            transformer = new CpuTransformer(config, tensors, threads);
+            transformer = backend.load(config, tensors);
         }
         Tokenizer tokenizer = Files.isRegularFile(dir.resolve("tokenizer.json")) ? Tokenizer.load(dir) : null;
         Set<Integer> stops = new LinkedHashSet<>(generationStopIds(dir));

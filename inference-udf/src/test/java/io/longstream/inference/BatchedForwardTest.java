@@ -1,43 +1,22 @@
 package io.longstream.inference;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.cache.KvCache;
-import io.longstream.state.cache.RopeMode;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Random;
-import java.util.SplittableRandom;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
 /**
- * Batch invariance of {@link Transformer#forward(List)}: over random batches of sessions (each with its own prior cache
- * of random length, cache dtype, RoPE mode and evicted slots), decode steps and prefill chunks of random lengths mixed, in
- * random order, every step's logits, attention weights and resulting cache pages are bit for bit those of the step run
- * alone, with one thread alone and 1 to 3 threads in the batch; the batch's caches are restored from pages first. Fixed
- * seed and tries.
+ * Batch invariance of the CPU backend's {@link Transformer#forward(List)} ({@link BatchInvariance}), with one thread
+ * alone and 1 to 3 threads in the batch. Fixed seed and tries.
  */
 class BatchedForwardTest {
-    /** One session: its cache run alone, its copy run in batches, and what each observer saw. */
-    private static final class Session {
-        final KvCache alone;
-        final KvCache batched;
-        final List<MaxAttention[]> observed = new ArrayList<>();
-
-        Session(KvCache alone, KvCache batched) {
-            this.alone = alone;
-            this.batched = batched;
-        }
-    }
-
     @Property(tries = 40, seed = "11")
     void everyStepOfABatchGivesTheBitsOfTheStepAlone(@ForAll @IntRange(min = 0, max = 4) int modelIndex,
                                                      @ForAll @IntRange(min = 1, max = 3) int threads,
@@ -45,89 +24,8 @@ class BatchedForwardTest {
                                                      @ForAll @IntRange(min = 1, max = 3) int rounds,
                                                      @ForAll long seed) {
         String name = Fixtures.MODELS[modelIndex];
-        Transformer alone = LoadedModels.get(name, 1).transformer();
-        Transformer batched = LoadedModels.get(name, threads).transformer();
-        int vocab = alone.config().vocab;
-        SplittableRandom random = new SplittableRandom(seed);
-        List<Session> all = new ArrayList<>();
-        for (int s = 0; s < sessions; s++) {
-            KvCache cache = alone.newCache(random.nextBoolean() ? CacheDtype.BF16 : CacheDtype.F32);
-            cache.setRopeMode(random.nextInt(3) == 0 ? RopeMode.RANK : RopeMode.ORIGINAL);
-            int prior = random.nextInt(90);
-            while (cache.nextPosition() < prior) {
-                alone.forward(ids(random, Math.min(prior - cache.nextPosition(), 1 + random.nextInt(24)), vocab), cache, false);
-            }
-            // free slots inside the range, as a policy leaves them
-            for (int l = 0; l < cache.layers(); l++) {
-                for (int h = 0; h < cache.kvHeads(); h++) {
-                    int slots = cache.head(l, h).slots();
-                    for (int e = slots / 8; e > 0; e--) {
-                        int slot = random.nextInt(slots);
-                        if (cache.head(l, h).position(slot) >= 0) {
-                            cache.head(l, h).evict(slot);
-                        }
-                    }
-                }
-            }
-            all.add(new Session(cache, CachePages.restore(cache)));
-        }
-        for (int round = 0; round < rounds; round++) {
-            List<Integer> members = new ArrayList<>();
-            List<ForwardStep> aloneSteps = new ArrayList<>();
-            List<ForwardStep> batchSteps = new ArrayList<>();
-            for (int s = 0; s < sessions; s++) {
-                if (random.nextInt(5) == 0) {
-                    continue;
-                }
-                Session session = all.get(s);
-                int[] tokens = ids(random, random.nextBoolean() ? 1 : 2 + random.nextInt(20), vocab);
-                boolean allLogits = random.nextBoolean();
-                MaxAttention[] observers = random.nextInt(3) == 0
-                        ? new MaxAttention[] {new MaxAttention(session.alone, tokens.length), new MaxAttention(session.batched, tokens.length)}
-                        : new MaxAttention[2];
-                session.observed.add(observers);
-                members.add(s);
-                aloneSteps.add(new ForwardStep(tokens, session.alone, allLogits, observers[0]));
-                batchSteps.add(new ForwardStep(tokens, session.batched, allLogits, observers[1]));
-            }
-            if (members.isEmpty()) {
-                continue;
-            }
-            List<float[]> expected = new ArrayList<>();
-            for (ForwardStep step : aloneSteps) {
-                expected.add(alone.forward(step.tokens(), step.cache(), step.allLogits(), step.observer()));
-            }
-            List<Integer> order = new ArrayList<>();
-            for (int i = 0; i < members.size(); i++) {
-                order.add(i);
-            }
-            Collections.shuffle(order, new Random(random.nextLong()));
-            List<ForwardStep> shuffled = new ArrayList<>();
-            for (int i : order) {
-                shuffled.add(batchSteps.get(i));
-            }
-            List<float[]> actual = batched.forward(shuffled);
-            assertEquals(members.size(), actual.size());
-            for (int j = 0; j < order.size(); j++) {
-                int i = order.get(j);
-                assertArrayEquals(expected.get(i), actual.get(j), name + ": session " + members.get(i) + " in round " + round
-                        + " at batch position " + j + " of " + order.size());
-            }
-        }
-        for (int s = 0; s < sessions; s++) {
-            Session session = all.get(s);
-            CachePages.assertSamePages(session.alone, session.batched, name + " session " + s);
-            for (MaxAttention[] observers : session.observed) {
-                if (observers[0] == null) {
-                    continue;
-                }
-                for (int l = 0; l < session.alone.layers(); l++) {
-                    for (int h = 0; h < session.alone.kvHeads(); h++) {
-                        assertArrayEquals(observers[0].of(l, h), observers[1].of(l, h), "attention weights of session " + s);
-                    }
-                }
-            }
-        }
+        BatchInvariance.check(name, LoadedModels.get(name, 1).transformer(), LoadedModels.get(name, threads).transformer(),
+                sessions, rounds, seed);
     }
 
     @Test
@@ -154,13 +52,5 @@ class BatchedForwardTest {
                 new ForwardStep(new int[] {1, 2}, first, false), new ForwardStep(new int[] {t.config().vocab}, second, false))));
         assertEquals(0, first.nextPosition());
         assertEquals(0, first.head(0, 0).slots());
-    }
-
-    static int[] ids(SplittableRandom random, int n, int vocab) {
-        int[] ids = new int[n];
-        for (int i = 0; i < n; i++) {
-            ids[i] = random.nextInt(vocab);
-        }
-        return ids;
     }
 }

@@ -3,6 +3,7 @@ package io.longstream.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.longstream.inference.Backend;
 import io.longstream.inference.Fixtures;
 import io.longstream.inference.Model;
 import io.longstream.inference.memory.SessionMemories;
@@ -339,7 +340,7 @@ class PipelineTest {
         s.groupId = name;
         s.transactionalIdPrefix = name;
         s.modelDir = MODEL;
-        s.threads = 1;
+        s.backend = Backend.cpu(1);
         s.chunk = 48;
         // answers of 6 tokens take three steps, each re-attending the tokens so far
         s.decodeBlock = 2;

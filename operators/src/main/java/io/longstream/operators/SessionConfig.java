@@ -1,5 +1,6 @@
 package io.longstream.operators;
 
+import io.longstream.inference.Backend;
 import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.policy.PolicySpec;
 import java.io.Serializable;
@@ -17,7 +18,8 @@ public final class SessionConfig implements Serializable {
     public static final int DEFAULT_MAX_BATCH = 16;
 
     final String modelDir;
-    final int threads;
+    /** Where the model runs; one model per backend per TaskManager, shared by its operator instances. */
+    final Backend backend;
     final int chunk;
     /** The job's cache policy, the job's budget folded in (kv-policies.md); sessions may switch with SET_POLICY. */
     final PolicySpec policy;
@@ -32,10 +34,10 @@ public final class SessionConfig implements Serializable {
     /** Sessions the operator advances per step as one batch. */
     final int maxBatch;
 
-    public SessionConfig(String modelDir, int threads, int chunk, PolicySpec policy, CacheDtype cacheDtype, long liveCacheBytes,
+    public SessionConfig(String modelDir, Backend backend, int chunk, PolicySpec policy, CacheDtype cacheDtype, long liveCacheBytes,
                          long idleTtlMillis, int decodeBlock, int maxBatch) {
         this.modelDir = modelDir;
-        this.threads = threads;
+        this.backend = backend;
         this.chunk = chunk;
         this.policy = policy;
         this.cacheDtype = cacheDtype;
@@ -50,8 +52,8 @@ public final class SessionConfig implements Serializable {
         return modelDir;
     }
 
-    public int threads() {
-        return threads;
+    public Backend backend() {
+        return backend;
     }
 
     /** C, the configured prefill chunk; a policy derives its c* from it. */

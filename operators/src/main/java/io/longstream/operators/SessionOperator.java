@@ -101,7 +101,7 @@ public final class SessionOperator extends AbstractStreamOperator<Answer>
     @Override
     public void open() throws Exception {
         super.open();
-        Model model = SharedModels.get(Paths.get(config.modelDir), config.threads);
+        Model model = SharedModels.get(Paths.get(config.modelDir), config.backend);
         KvPageStore pages = new KvPageStore(getPartitionedState(
                 new MapStateDescriptor<>("kv-pages", Types.LONG, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)));
         EpisodeStore episodes = new EpisodeStore(

@@ -3,6 +3,7 @@ package io.longstream.operators;
 import static io.longstream.operators.SessionHarness.event;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.longstream.inference.Backend;
 import io.longstream.inference.Fixtures;
 import io.longstream.schemas.Answer;
 import io.longstream.schemas.Control;
@@ -38,7 +39,7 @@ class BatchInvarianceTest {
             + "meridian until noon then forty containers were unloaded by the crane crew").split(" ");
 
     private static SessionConfig config(int maxBatch) {
-        return new SessionConfig(MODEL.toString(), 1, 32, PolicySpec.parse("full"), CacheDtype.BF16, SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, 3,
+        return new SessionConfig(MODEL.toString(), Backend.cpu(1), 32, PolicySpec.parse("full"), CacheDtype.BF16, SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, 3,
                 maxBatch);
     }
 

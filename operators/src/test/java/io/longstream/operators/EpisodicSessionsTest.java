@@ -4,6 +4,7 @@ import static io.longstream.operators.SessionHarness.event;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.longstream.inference.Backend;
 import io.longstream.inference.Fixtures;
 import io.longstream.schemas.Answer;
 import io.longstream.schemas.Control;
@@ -36,7 +37,7 @@ class EpisodicSessionsTest {
         "the invoice for March was paid twice by accident"};
 
     private static SessionConfig config(long liveCacheBytes) {
-        return new SessionConfig(MODEL.toString(), 1, 512, PolicySpec.parse("epicache").withDefaultBudget(BUDGET), CacheDtype.BF16,
+        return new SessionConfig(MODEL.toString(), Backend.cpu(1), 512, PolicySpec.parse("epicache").withDefaultBudget(BUDGET), CacheDtype.BF16,
                 liveCacheBytes, 0, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH);
     }
 
@@ -156,7 +157,7 @@ class EpisodicSessionsTest {
 
     @Test
     void setPolicyChoosesEpicacheBeforeTheFirstEventAndRefusesTheSwitchLater() throws Exception {
-        SessionConfig sinks = new SessionConfig(MODEL.toString(), 1, 512, PolicySpec.parse("sinks").withDefaultBudget(BUDGET), CacheDtype.BF16,
+        SessionConfig sinks = new SessionConfig(MODEL.toString(), Backend.cpu(1), 512, PolicySpec.parse("sinks").withDefaultBudget(BUDGET), CacheDtype.BF16,
                 SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH);
         try (SessionHarness h = SessionHarness.open(sinks)) {
             List<SessionEvent> events = new ArrayList<>();

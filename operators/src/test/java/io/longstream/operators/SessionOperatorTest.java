@@ -4,6 +4,7 @@ import static io.longstream.operators.SessionHarness.event;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.longstream.inference.Backend;
 import io.longstream.inference.Fixtures;
 import io.longstream.schemas.Answer;
 import io.longstream.schemas.Control;
@@ -28,7 +29,7 @@ class SessionOperatorTest {
     private static final Path MODEL = Fixtures.model("llama-tiny-f32");
 
     private static SessionConfig config(int chunk, int budget) {
-        return new SessionConfig(MODEL.toString(), 1, chunk, PolicySpec.parse("full").withDefaultBudget(budget), CacheDtype.BF16,
+        return new SessionConfig(MODEL.toString(), Backend.cpu(1), chunk, PolicySpec.parse("full").withDefaultBudget(budget), CacheDtype.BF16,
                 SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH);
     }
 
@@ -159,7 +160,7 @@ class SessionOperatorTest {
     @Test
     void aTurnTheChatTemplateRefusesIsRejectedAndTheSessionGoesOn(@TempDir Path dir) throws Exception {
         Path model = strictTemplateModel(dir);
-        SessionConfig strict = new SessionConfig(model.toString(), 1, 32, PolicySpec.parse("full"), CacheDtype.BF16,
+        SessionConfig strict = new SessionConfig(model.toString(), Backend.cpu(1), 32, PolicySpec.parse("full"), CacheDtype.BF16,
                 SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH);
         try (SessionHarness h = SessionHarness.open(strict)) {
             h.send(turn("s", "t1", "user", "Hello."), turn("s", "t2", "narrator", "Meanwhile..."), query("s", "q"));
@@ -171,7 +172,7 @@ class SessionOperatorTest {
 
     @Test
     void anIdleSessionExpiresAfterItsTtlAndStartsAfreshWithItsNextEvent() throws Exception {
-        SessionConfig expiring = new SessionConfig(MODEL.toString(), 1, 32, PolicySpec.parse("full"), CacheDtype.BF16,
+        SessionConfig expiring = new SessionConfig(MODEL.toString(), Backend.cpu(1), 32, PolicySpec.parse("full"), CacheDtype.BF16,
                 SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 50, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH);
         try (SessionHarness h = SessionHarness.open(expiring);
              SessionHarness fresh = SessionHarness.open(config(32, 0));
@@ -192,7 +193,7 @@ class SessionOperatorTest {
     void anAnswerDecodedInBlocksAcrossStepsAndARestoreEqualsOneDecodedAtOnce() throws Exception {
         SessionEvent[] events = {doc("s", "d1", "The tug Kestrel towed a yacht into the marina."),
             event("s", "q", Query.newBuilder().setQueryId("q").setText("Which tug?").setMaxNewTokens(9).setTemperature(0.9f).build())};
-        SessionConfig blocksOfTwo = new SessionConfig(MODEL.toString(), 1, 32, PolicySpec.parse("full"), CacheDtype.BF16,
+        SessionConfig blocksOfTwo = new SessionConfig(MODEL.toString(), Backend.cpu(1), 32, PolicySpec.parse("full"), CacheDtype.BF16,
                 SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, 2, SessionConfig.DEFAULT_MAX_BATCH);
         List<Integer> atOnce;
         try (SessionHarness h = SessionHarness.open(config(32, 0))) {

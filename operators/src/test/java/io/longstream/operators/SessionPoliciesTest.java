@@ -4,6 +4,7 @@ import static io.longstream.operators.SessionHarness.event;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.longstream.inference.Backend;
 import io.longstream.inference.Fixtures;
 import io.longstream.schemas.Answer;
 import io.longstream.schemas.Control;
@@ -21,9 +22,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /** Each cache policy in the session operator: the bound on every memory update, and exact restores. */
 class SessionPoliciesTest {
@@ -31,7 +32,7 @@ class SessionPoliciesTest {
     private static final int BUDGET = 96;
 
     private static SessionConfig config(String policy) {
-        return new SessionConfig(MODEL.toString(), 1, 64, PolicySpec.parse(policy).withDefaultBudget(BUDGET), CacheDtype.BF16,
+        return new SessionConfig(MODEL.toString(), Backend.cpu(1), 64, PolicySpec.parse(policy).withDefaultBudget(BUDGET), CacheDtype.BF16,
                 SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH);
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
+import io.longstream.inference.Backend;
 import io.longstream.inference.Fixtures;
 import io.longstream.schemas.Answer;
 import io.longstream.schemas.Control;
@@ -39,7 +40,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class SessionStepFailuresTest {
     private static final Path MODEL = Fixtures.model("llama-tiny-f32");
-    private static final SessionConfig CONFIG = new SessionConfig(MODEL.toString(), 1, 32, PolicySpec.parse("full"), CacheDtype.BF16,
+    private static final SessionConfig CONFIG = new SessionConfig(MODEL.toString(), Backend.cpu(1), 32, PolicySpec.parse("full"), CacheDtype.BF16,
                 SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH);
 
     /** Throws at the n-th step of {@code kind} done for {@code session}. */
@@ -151,7 +152,7 @@ class SessionStepFailuresTest {
 
     @Test
     void aSwitchToLacacheFarBelowTheCacheCompactsInRoundsAndTheSessionGoesOn() throws Exception {
-        SessionConfig bigChunks = new SessionConfig(MODEL.toString(), 1, 512, PolicySpec.parse("full"), CacheDtype.BF16,
+        SessionConfig bigChunks = new SessionConfig(MODEL.toString(), Backend.cpu(1), 512, PolicySpec.parse("full"), CacheDtype.BF16,
                 SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH);
         try (SessionHarness h = SessionHarness.open(bigChunks)) {
             List<SessionEvent> events = new ArrayList<>(GOOD);

@@ -1,6 +1,7 @@
 package io.longstream.inference.cpu;
 
 import io.longstream.inference.AttentionObserver;
+import io.longstream.inference.BatchRows;
 import io.longstream.inference.ForwardStep;
 import io.longstream.inference.Transformer;
 import io.longstream.inference.model.ModelConfig;
@@ -9,7 +10,6 @@ import io.longstream.state.cache.KvCache;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
@@ -53,40 +53,18 @@ public final class CpuTransformer implements Transformer {
      */
     @Override
     public List<float[]> forward(List<ForwardStep> batch) {
-        int steps = batch.size();
-        if (steps == 0) {
-            throw new IllegalArgumentException("a forward pass needs at least one step");
-        }
-        Map<KvCache, Integer> stepOfCache = new IdentityHashMap<>();
-        int[] rowStart = new int[steps + 1];
-        for (int s = 0; s < steps; s++) {
-            ForwardStep step = batch.get(s);
-            checkCache(step.cache());
-            Integer earlier = stepOfCache.putIfAbsent(step.cache(), s);
-            if (earlier != null) {
-                // two rows of one session in one pass would each miss the other's keys
-                throw new IllegalArgumentException("steps " + earlier + " and " + s + " of a batch share a cache");
-            }
-            for (int token : step.tokens()) {
-                if (token < 0 || token >= c.vocab) {
-                    throw new IllegalArgumentException("token id " + token + " outside the vocabulary [0, " + c.vocab + ")");
-                }
-            }
-            rowStart[s + 1] = Math.addExact(rowStart[s], step.tokens().length);
-        }
-        int n = rowStart[steps];
+        BatchRows rows = BatchRows.of(batch, c);
+        int steps = rows.steps();
+        int n = rows.rows();
+        int[] rowStart = rows.starts();
         int qDim = c.heads * c.headDim;
         int kvDim = c.kvHeads * c.headDim;
-        int[] positions = new int[n];
+        int[] positions = rows.claimPositions(batch);
         KvCache[] stepCaches = new KvCache[steps];
         HeadView[][][] views = new HeadView[steps][][];
         AttentionObserver[] observers = new AttentionObserver[steps];
         for (int s = 0; s < steps; s++) {
             ForwardStep step = batch.get(s);
-            int first = step.cache().claimPositions(step.tokens().length);
-            for (int r = rowStart[s]; r < rowStart[s + 1]; r++) {
-                positions[r] = first + r - rowStart[s];
-            }
             stepCaches[s] = step.cache();
             views[s] = viewsOf(step.cache());
             observers[s] = step.observer();
@@ -136,20 +114,17 @@ public final class CpuTransformer implements Transformer {
             Elementwise.addInPlace(x, proj, n * c.hidden);
         }
         // the rows that give logits: all of a step's, or its last
-        int[] outStart = new int[steps + 1];
-        for (int s = 0; s < steps; s++) {
-            outStart[s + 1] = outStart[s] + (batch.get(s).allLogits() ? rowStart[s + 1] - rowStart[s] : 1);
-        }
-        int rows = outStart[steps];
-        float[] last = new float[rows * c.hidden];
+        int[] outStart = rows.logitRowStart(batch);
+        int logitRows = outStart[steps];
+        float[] last = new float[logitRows * c.hidden];
         for (int s = 0; s < steps; s++) {
             int count = outStart[s + 1] - outStart[s];
             System.arraycopy(x, (rowStart[s + 1] - count) * c.hidden, last, outStart[s] * c.hidden, count * c.hidden);
         }
-        float[] normed = new float[rows * c.hidden];
-        Elementwise.rmsNorm(last, w.finalNorm, c.rmsEps, rows, c.hidden, normed);
-        float[] logits = new float[rows * c.vocab];
-        w.lmHead.multiply(normed, rows, logits, pool);
+        float[] normed = new float[logitRows * c.hidden];
+        Elementwise.rmsNorm(last, w.finalNorm, c.rmsEps, logitRows, c.hidden, normed);
+        float[] logits = new float[logitRows * c.vocab];
+        w.lmHead.multiply(normed, logitRows, logits, pool);
         if (steps == 1) {
             return List.of(logits);
         }
@@ -158,13 +133,6 @@ public final class CpuTransformer implements Transformer {
             out.add(Arrays.copyOfRange(logits, outStart[s] * c.vocab, outStart[s + 1] * c.vocab));
         }
         return out;
-    }
-
-    private void checkCache(KvCache cache) {
-        if (cache.layers() != c.layers || cache.kvHeads() != c.kvHeads || cache.headDim() != c.headDim) {
-            throw new IllegalArgumentException("cache shape " + cache.layers() + "x" + cache.kvHeads() + "x" + cache.headDim()
-                    + " does not fit the model's " + c.layers + "x" + c.kvHeads + "x" + c.headDim);
-        }
     }
 
     private HeadView[][] viewsOf(KvCache cache) {

@@ -1,14 +1,13 @@
 package io.longstream.inference.cpu;
 
+import io.longstream.inference.model.DecoderTensors;
 import io.longstream.inference.model.ModelConfig;
-import io.longstream.inference.model.ModelFormatException;
 import io.longstream.inference.model.Safetensors;
 import io.longstream.inference.model.TensorInfo;
-import java.util.Arrays;
 
 /**
  * A model's weights for the CPU backend: matrices packed in their file dtype, vectors (norms, biases)
- * as floats. Every tensor's shape is checked against the config as it loads.
+ * as floats.
  */
 final class CpuWeights {
     final PackedMatrix embed;
@@ -23,29 +22,28 @@ final class CpuWeights {
     }
 
     CpuWeights(ModelConfig c, Safetensors st) {
-        int qDim = c.heads * c.headDim;
-        int kvDim = c.kvHeads * c.headDim;
-        embed = matrix(st, "model.embed_tokens.weight", c.vocab, c.hidden);
-        finalNorm = vector(st, "model.norm.weight", c.hidden);
-        lmHead = c.tiedEmbeddings ? embed : matrix(st, "lm_head.weight", c.vocab, c.hidden);
+        DecoderTensors t = new DecoderTensors(c, st);
+        embed = matrix(st, t.embed);
+        finalNorm = DecoderTensors.floats(st, t.finalNorm);
+        lmHead = t.lmHead == t.embed ? embed : matrix(st, t.lmHead);
         layers = new Layer[c.layers];
         for (int i = 0; i < c.layers; i++) {
-            String p = "model.layers." + i + ".";
+            DecoderTensors.Layer d = t.layers[i];
             Layer l = new Layer();
-            l.attnNorm = vector(st, p + "input_layernorm.weight", c.hidden);
-            l.mlpNorm = vector(st, p + "post_attention_layernorm.weight", c.hidden);
-            l.q = matrix(st, p + "self_attn.q_proj.weight", qDim, c.hidden);
-            l.k = matrix(st, p + "self_attn.k_proj.weight", kvDim, c.hidden);
-            l.v = matrix(st, p + "self_attn.v_proj.weight", kvDim, c.hidden);
-            l.o = matrix(st, p + "self_attn.o_proj.weight", c.hidden, qDim);
-            if (c.qkvBias) {
-                l.qBias = vector(st, p + "self_attn.q_proj.bias", qDim);
-                l.kBias = vector(st, p + "self_attn.k_proj.bias", kvDim);
-                l.vBias = vector(st, p + "self_attn.v_proj.bias", kvDim);
+            l.attnNorm = DecoderTensors.floats(st, d.attnNorm);
+            l.mlpNorm = DecoderTensors.floats(st, d.mlpNorm);
+            l.q = matrix(st, d.q);
+            l.k = matrix(st, d.k);
+            l.v = matrix(st, d.v);
+            l.o = matrix(st, d.o);
+            if (d.qBias != null) {
+                l.qBias = DecoderTensors.floats(st, d.qBias);
+                l.kBias = DecoderTensors.floats(st, d.kBias);
+                l.vBias = DecoderTensors.floats(st, d.vBias);
             }
-            l.gate = matrix(st, p + "mlp.gate_proj.weight", c.intermediate, c.hidden);
-            l.up = matrix(st, p + "mlp.up_proj.weight", c.intermediate, c.hidden);
-            l.down = matrix(st, p + "mlp.down_proj.weight", c.hidden, c.intermediate);
+            l.gate = matrix(st, d.gate);
+            l.up = matrix(st, d.up);
+            l.down = matrix(st, d.down);
             layers[i] = l;
         }
     }
@@ -65,8 +63,9 @@ final class CpuWeights {
         return total;
     }
 
-    private static PackedMatrix matrix(Safetensors st, String name, int rows, int cols) {
-        TensorInfo t = checkShape(st.info(name), rows, cols);
+    private static PackedMatrix matrix(Safetensors st, TensorInfo t) {
+        int rows = Math.toIntExact(t.shape()[0]);
+        int cols = Math.toIntExact(t.shape()[1]);
         switch (t.dtype()) {
             case BF16:
                 return new Bf16Matrix(rows, cols, (r0, count, dst) -> st.read16(t, (long) r0 * cols, count * cols, dst, 0));
@@ -75,20 +74,5 @@ final class CpuWeights {
             default:
                 return new F32Matrix(rows, cols, (r0, count, dst) -> st.readFloats(t, (long) r0 * cols, count * cols, dst, 0));
         }
-    }
-
-    private static float[] vector(Safetensors st, String name, int length) {
-        TensorInfo t = checkShape(st.info(name), length);
-        float[] v = new float[length];
-        st.readFloats(t, 0, length, v, 0);
-        return v;
-    }
-
-    private static TensorInfo checkShape(TensorInfo t, long... expected) {
-        if (!Arrays.equals(t.shape(), expected)) {
-            throw new ModelFormatException("tensor '" + t.name() + "' has shape " + Arrays.toString(t.shape())
-                    + " but config.json implies " + Arrays.toString(expected));
-        }
-        return t;
     }
 }

@@ -7,6 +7,7 @@ import io.longstream.inference.ForwardStep;
 import io.longstream.inference.Model;
 import io.longstream.inference.Sampler;
 import io.longstream.inference.Transformer;
+import io.longstream.inference.model.RandomModelWriter;
 import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.cache.KvCache;
 import java.io.IOException;
@@ -18,9 +19,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * Decode and prefill tokens/s of many sessions advanced one at a time (batch 1) against all of them in one forward pass

@@ -6,6 +6,7 @@ import io.longstream.inference.Sampler;
 import io.longstream.inference.Transformer;
 import io.longstream.inference.cpu.WorkerPool;
 import io.longstream.inference.model.ModelConfig;
+import io.longstream.inference.model.RandomModelWriter;
 import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.cache.KvCache;
 import java.io.IOException;

@@ -26,7 +26,7 @@ public final class PipelineBenchmark {
 
     /** Runs both; {@code settings.modelDir} is the model, its other settings the job's. */
     public PipelineReport run(PipelineSettings settings, Plan plan) throws Exception {
-        settings.check();
+        settings.checkHere();
         BareRun.check(settings);
         // the warm-up compiles the kernels on both paths, batched ones included, and is never timed: two short sessions
         BenchSessions warmup = BenchSessions.generate("bench-warmup", 2, 2, plan.answerTokens(), plan.seed() + 1);
@@ -35,13 +35,13 @@ public final class PipelineBenchmark {
         PipelineRun.Result pipeline = new PipelineRun(log).run(settings, warmup, work, plan.timeout());
         BareRun.Result bare;
         log.println("bare runtime: loading the model and playing the same sessions ...");
-        try (Model model = Model.load(settings.modelDir, settings.threads)) {
+        try (Model model = Model.load(settings.modelDir, settings.backend)) {
             BareRun run = new BareRun(model, settings);
             run.run(warmup);
             bare = run.run(work);
         }
         double loadAfter = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-        return new PipelineReport(MachineDescription.describe(settings.threads), settings.modelDir.getFileName().toString(),
+        return new PipelineReport(MachineDescription.describe(settings.backend.threads()), settings.modelDir.getFileName().toString(),
                 settings, plan, work.events().size(), work.queries(), pipeline, bare, sameAnswers(pipeline.answers(), bare.answers()),
                 loadBefore, loadAfter);
     }

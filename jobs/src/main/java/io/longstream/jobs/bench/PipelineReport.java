@@ -85,7 +85,8 @@ public final class PipelineReport {
         root.put("sessions", plan.sessions());
         root.put("events_per_session", plan.eventsPerSession());
         root.put("max_batch", settings.maxBatch);
-        root.put("threads", settings.threads);
+        root.put("backend", settings.backend.kind().toString());
+        root.put("threads", settings.backend.threads());
         root.put("policy", settings.policy.toString());
         root.put("answer_tokens", plan.answerTokens());
         root.put("seed", plan.seed());

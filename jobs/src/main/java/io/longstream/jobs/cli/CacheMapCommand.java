@@ -48,7 +48,7 @@ final class CacheMapCommand implements Callable<Integer>, Configured {
     @Override
     public Integer call() throws IOException {
         SettingValues values = SettingValues.of(spec, settings());
-        try (Model m = Model.load(values.get(Settings.MODEL), values.get(Settings.THREADS))) {
+        try (Model m = Model.load(values.get(Settings.MODEL), Settings.backendHere(values))) {
             SessionMemory memory = new SessionMemories(m, Settings.policy(values), values.get(Settings.CHUNK), values.get(Settings.CACHE_DTYPE))
                     .create(textFile.getFileName().toString());
             TokenStream stream = new TokenStream(m.tokenizer(), Optional.empty(), m.config().bosTokenId);

@@ -67,7 +67,7 @@ final class GenerateCommand implements Callable<Integer>, Configured {
             throw new IllegalArgumentException("--max-tokens must be >= 1, got " + maxTokens);
         }
         Sampler sampler = Sampler.of(temperature, topP, seed);
-        try (Model model = Model.load(values.get(Settings.MODEL), values.get(Settings.THREADS))) {
+        try (Model model = Model.load(values.get(Settings.MODEL), Settings.backendHere(values))) {
             // a plain completion: the stream's opening (BOS) and the prompt as a document
             TokenStream tokens = new TokenStream(model.tokenizer(), Optional.empty(), model.config().bosTokenId);
             int[] opening = tokens.start();

@@ -47,7 +47,7 @@ final class LogitsCommand implements Callable<Integer>, Configured {
     @Override
     public Integer call() throws IOException {
         SettingValues values = SettingValues.of(spec, settings());
-        try (Model model = Model.load(values.get(Settings.MODEL), values.get(Settings.THREADS))) {
+        try (Model model = Model.load(values.get(Settings.MODEL), Settings.backendHere(values))) {
             int vocab = model.config().vocab;
             for (int id : ids) {
                 if (id < 0 || id >= vocab) {

@@ -41,7 +41,7 @@ final class PerplexityCommand implements Callable<Integer>, Configured {
     @Override
     public Integer call() throws IOException {
         SettingValues values = SettingValues.of(spec, settings());
-        try (Model m = Model.load(values.get(Settings.MODEL), values.get(Settings.THREADS))) {
+        try (Model m = Model.load(values.get(Settings.MODEL), Settings.backendHere(values))) {
             List<int[]> streams = readIds(idsFile, m.config().vocab);
             SessionMemories memories = new SessionMemories(m, Settings.policy(values), values.get(Settings.CHUNK),
                     values.get(Settings.CACHE_DTYPE));

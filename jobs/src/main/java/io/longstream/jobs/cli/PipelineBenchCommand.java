@@ -1,8 +1,8 @@
 package io.longstream.jobs.cli;
 
+import io.longstream.inference.model.RandomModelWriter;
 import io.longstream.jobs.bench.PipelineBenchmark;
 import io.longstream.jobs.bench.PipelineReport;
-import io.longstream.jobs.bench.RandomModelWriter;
 import io.longstream.jobs.config.Configured;
 import io.longstream.jobs.config.Setting;
 import io.longstream.jobs.config.SettingValues;

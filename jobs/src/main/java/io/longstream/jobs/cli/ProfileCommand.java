@@ -39,7 +39,7 @@ final class ProfileCommand implements Callable<Integer>, Configured {
 
     @Override
     public List<Setting<?>> settings() {
-        return List.of(Settings.MODEL.required(), Settings.THREADS);
+        return List.of(Settings.MODEL.required(), Settings.BACKEND, Settings.THREADS, Settings.GPU, Settings.GPU_CACHE_FRACTION);
     }
 
     @Override
@@ -49,7 +49,7 @@ final class ProfileCommand implements Callable<Integer>, Configured {
             throw new IllegalArgumentException("--alpha must be finite and >= 0, got " + alpha);
         }
         LayerProfiles profiles = new LayerProfiles(cacheDir != null ? cacheDir : LayerProfiles.defaultDir());
-        try (Model m = Model.load(values.get(Settings.MODEL), values.get(Settings.THREADS))) {
+        try (Model m = Model.load(values.get(Settings.MODEL), Settings.backendHere(values))) {
             MeasuredProfile p = profiles.profileOf(m);
             ObjectMapper json = new ObjectMapper();
             ObjectNode out = json.createObjectNode();

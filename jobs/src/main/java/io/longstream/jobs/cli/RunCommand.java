@@ -33,7 +33,7 @@ final class RunCommand implements Callable<Integer>, Configured {
     public Integer call() throws Exception {
         // every option is checked before Kafka is contacted
         SettingValues values = SettingValues.of(spec, settings());
-        PipelineSettings settings = new PipelineSettings(values).check();
+        PipelineSettings settings = new PipelineSettings(values).checkHere();
         String checkpoints = JobSetup.checkpointsUri(values, Path.of("longstream-checkpoints"));
         JobSetup.ensureTopics(settings, values);
         LocalJob job = LocalJob.start(settings, checkpoints, values.get(Settings.FROM_SAVEPOINT), "longstream");

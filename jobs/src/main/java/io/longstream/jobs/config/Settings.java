@@ -1,5 +1,6 @@
 package io.longstream.jobs.config;
 
+import io.longstream.inference.Backend;
 import io.longstream.inference.ChunkedPrefill;
 import io.longstream.jobs.io.BrokerTimeout;
 import io.longstream.operators.EventLimits;
@@ -25,6 +26,19 @@ public final class Settings {
             .defaultValue(() -> Runtime.getRuntime().availableProcessors(), "all cores")
             .description("CPU worker threads per model")
             .check(n -> n >= 1, "must be >= 1");
+    public static final Setting<Backend.Kind> BACKEND = Setting.of("--backend", "NAME", "cpu|cuda", Backend.Kind::parse)
+            .defaultValue(() -> Backend.Kind.CPU, "cpu")
+            .description("where the model runs: cpu (Java, --threads cores) or cuda (our CUDA kernels on --gpu; needs an "
+                    + "NVIDIA GPU and its driver)");
+    public static final Setting<Integer> GPU = Setting.integer("--gpu", "N")
+            .defaultValue(0)
+            .description("the GPU of --backend cuda (on a Flink cluster: the TaskManager's GPU index)")
+            .check(n -> n >= 0, "must be >= 0");
+    public static final Setting<Double> GPU_CACHE_FRACTION = Setting.of("--gpu-cache-fraction", "F", "fraction", Double::parseDouble)
+            .defaultValue(0.8)
+            .description("--backend cuda: the share of the GPU memory free after the weights that sessions' device caches "
+                    + "may take; the least recently used leave the GPU beyond it")
+            .check(f -> f > 0 && f <= 1, "must be in (0, 1]");
     public static final Setting<Integer> CHUNK = Setting.integer("--chunk", "N")
             .defaultValue(ChunkedPrefill.DEFAULT_CHUNK)
             .description("prefill chunk C in tokens; a policy prefills in chunks of its c* <= C (1: token by token)")
@@ -115,12 +129,14 @@ public final class Settings {
             .check(d -> d.compareTo(Duration.ofSeconds(1)) >= 0, "must be >= 1");
 
     /** What running a model takes. */
-    public static final List<Setting<?>> MODEL_RUN = List.of(MODEL.required(), THREADS, CHUNK, CACHE_DTYPE);
+    public static final List<Setting<?>> MODEL_RUN = List.of(MODEL.required(), BACKEND, THREADS, GPU, GPU_CACHE_FRACTION, CHUNK,
+            CACHE_DTYPE);
     /** What running a model under a cache policy takes. */
-    public static final List<Setting<?>> POLICY_RUN = List.of(MODEL.required(), THREADS, CHUNK, CACHE_DTYPE, POLICY, BUDGET);
+    public static final List<Setting<?>> POLICY_RUN = List.of(MODEL.required(), BACKEND, THREADS, GPU, GPU_CACHE_FRACTION, CHUNK,
+            CACHE_DTYPE, POLICY, BUDGET);
     /** What the pipeline takes wherever it runs (the model checked with the pipeline, since the demo has its own). */
-    public static final List<Setting<?>> PIPELINE = List.of(MODEL, THREADS, CHUNK, CACHE_DTYPE, POLICY, BUDGET, PARALLELISM,
-            MAX_PARALLELISM, CHECKPOINT_INTERVAL, DECODE_BLOCK, MAX_BATCH, IDLE_TTL, TOPIC_PREFIX, MAX_TEXT_BYTES, MAX_NEW_TOKENS);
+    public static final List<Setting<?>> PIPELINE = List.of(MODEL, BACKEND, THREADS, GPU, GPU_CACHE_FRACTION, CHUNK, CACHE_DTYPE,
+            POLICY, BUDGET, PARALLELISM, MAX_PARALLELISM, CHECKPOINT_INTERVAL, DECODE_BLOCK, MAX_BATCH, IDLE_TTL, TOPIC_PREFIX, MAX_TEXT_BYTES, MAX_NEW_TOKENS);
     /** What a job on a Kafka cluster takes besides the pipeline: the broker, its topics, its state. */
     public static final List<Setting<?>> KAFKA_JOB = List.of(BOOTSTRAP.required(), GROUP_ID, TRANSACTIONAL_ID_PREFIX, PARTITIONS,
             REPLICATION, CHECKPOINTS, FROM_SAVEPOINT);
@@ -128,10 +144,31 @@ public final class Settings {
     public static final List<Setting<?>> BROKER = List.of(BOOTSTRAP.required(), TIMEOUT);
 
     /** The table, in the reference's order. */
-    public static final List<Setting<?>> ALL = List.of(MODEL, THREADS, CHUNK, CACHE_DTYPE, POLICY, BUDGET, PARALLELISM,
-            MAX_PARALLELISM, CHECKPOINT_INTERVAL, DECODE_BLOCK, MAX_BATCH, IDLE_TTL, TOPIC_PREFIX, MAX_TEXT_BYTES, MAX_NEW_TOKENS,
+    public static final List<Setting<?>> ALL = List.of(MODEL, BACKEND, THREADS, GPU, GPU_CACHE_FRACTION, CHUNK, CACHE_DTYPE,
+            POLICY, BUDGET, PARALLELISM, MAX_PARALLELISM, CHECKPOINT_INTERVAL, DECODE_BLOCK, MAX_BATCH, IDLE_TTL, TOPIC_PREFIX, MAX_TEXT_BYTES, MAX_NEW_TOKENS,
             BOOTSTRAP, GROUP_ID, TRANSACTIONAL_ID_PREFIX, PARTITIONS, REPLICATION, CHECKPOINTS, FROM_SAVEPOINT, JOB_NAME, TIMEOUT,
             DEMO_TIMEOUT);
+
+    /** The backend of {@code --backend}, {@code --threads}, {@code --gpu} and {@code --gpu-cache-fraction}. */
+    public static Backend backend(SettingValues values) {
+        return values.get(BACKEND) == Backend.Kind.CPU ? Backend.cpu(values.get(THREADS))
+                : Backend.cuda(values.get(GPU), values.get(GPU_CACHE_FRACTION));
+    }
+
+    /**
+     * As {@link #backend(SettingValues)}, for a command that runs the model on this machine: one that cannot run here
+     * fails now, naming the option and why.
+     *
+     * @throws IllegalArgumentException where the backend cannot run here
+     */
+    public static Backend backendHere(SettingValues values) {
+        Backend backend = backend(values);
+        String reason = backend.unavailableReason();
+        if (reason != null) {
+            throw new IllegalArgumentException(BACKEND.name() + " " + backend.kind() + ": " + reason);
+        }
+        return backend;
+    }
 
     /** The job's policy: {@code --policy} with {@code --budget} where the spec sets no budget itself. */
     public static PolicySpec policy(SettingValues values) {

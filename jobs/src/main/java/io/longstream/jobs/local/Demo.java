@@ -83,7 +83,7 @@ public final class Demo {
 
     /** Checks every option first, so that a bad one ends the demo before a broker starts. */
     private static EmbeddedKafka checkedThenStarted(PipelineSettings settings) throws Exception {
-        settings.check();
+        settings.checkHere();
         return EmbeddedKafka.start();
     }
 

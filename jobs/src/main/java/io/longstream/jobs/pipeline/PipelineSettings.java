@@ -13,10 +13,10 @@ import static io.longstream.jobs.config.Settings.MAX_PARALLELISM;
 import static io.longstream.jobs.config.Settings.MAX_TEXT_BYTES;
 import static io.longstream.jobs.config.Settings.MODEL;
 import static io.longstream.jobs.config.Settings.PARALLELISM;
-import static io.longstream.jobs.config.Settings.THREADS;
 import static io.longstream.jobs.config.Settings.TOPIC_PREFIX;
 import static io.longstream.jobs.config.Settings.TRANSACTIONAL_ID_PREFIX;
 
+import io.longstream.inference.Backend;
 import io.longstream.inference.model.ModelConfig;
 import io.longstream.jobs.config.SettingValues;
 import io.longstream.jobs.config.Settings;
@@ -40,7 +40,7 @@ public final class PipelineSettings {
     /** Prefix of the sinks' transactional ids: unique per job, stable across its restarts. */
     public String transactionalIdPrefix;
     public Path modelDir;
-    public int threads;
+    public Backend backend;
     public int chunk;
     /** The cache policy, its budget included ({@code --budget} folded in where the spec sets none). */
     public PolicySpec policy;
@@ -69,7 +69,7 @@ public final class PipelineSettings {
         groupId = values.get(GROUP_ID);
         transactionalIdPrefix = values.get(TRANSACTIONAL_ID_PREFIX);
         modelDir = values.get(MODEL);
-        threads = values.get(THREADS);
+        backend = Settings.backend(values);
         chunk = values.get(CHUNK);
         policy = Settings.policy(values);
         cacheDtype = values.get(CACHE_DTYPE);
@@ -103,8 +103,19 @@ public final class PipelineSettings {
         return this;
     }
 
+    /**
+     * As {@link #check()}, for a pipeline that runs on this machine (run, demo, the benchmark): its backend must run
+     * here too. A job submitted to a cluster is checked without this: its TaskManagers, not the client, hold the GPUs.
+     */
+    public PipelineSettings checkHere() {
+        check();
+        String reason = backend.unavailableReason();
+        require(reason == null, Settings.BACKEND.name() + " " + backend.kind() + ": " + reason);
+        return this;
+    }
+
     SessionConfig sessionConfig() {
-        return new SessionConfig(modelDir.toAbsolutePath().toString(), threads, chunk, policy, cacheDtype, liveCacheBytes,
+        return new SessionConfig(modelDir.toAbsolutePath().toString(), backend, chunk, policy, cacheDtype, liveCacheBytes,
                 idleTtl.toMillis(), decodeBlock, maxBatch);
     }
 

@@ -1,8 +1,11 @@
 package io.longstream.jobs.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.longstream.inference.Backend;
 import io.longstream.inference.Fixtures;
 import io.longstream.jobs.config.Setting;
 import io.longstream.jobs.config.SettingValues;
@@ -26,7 +29,7 @@ class PipelineSettingsTest {
                 "sinks:start=2", "--budget", "96", "--cache-dtype", "f32", "--decode-block", "4", "--max-batch", "3",
                 "--idle-ttl", "1.5", "--topic-prefix", "t")).check();
         SessionConfig config = settings.sessionConfig();
-        assertEquals(2, config.threads());
+        assertEquals(Backend.cpu(2), config.backend());
         assertEquals(64, config.chunk());
         assertEquals("sinks:start=2,budget=96", config.policy().toString(), "--budget folded into the spec");
         assertEquals(CacheDtype.F32, config.cacheDtype());
@@ -35,6 +38,26 @@ class PipelineSettingsTest {
         assertEquals(1500, config.idleTtlMillis());
         assertEquals("llama-tiny-f32", config.modelName());
         assertEquals("t.events", settings.topics.events);
+    }
+
+    @Test
+    void theCudaBackendTravelsToTheJobAndIsCheckedWhereThePipelineRuns() {
+        PipelineSettings settings = new PipelineSettings(values("--model", MODEL, "--backend", "cuda", "--gpu", "1",
+                "--gpu-cache-fraction", "0.5"));
+        // a job submitted to a cluster is not checked for a GPU on the client
+        assertEquals(Backend.cuda(1, 0.5), settings.check().sessionConfig().backend());
+        String reason = Backend.cuda(1, 0.5).unavailableReason();
+        if (reason != null) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, settings::checkHere);
+            assertEquals("--backend cuda: " + reason, e.getMessage());
+            assertFalse(e.getMessage().contains("\n"), "one line");
+        } else {
+            settings.checkHere();
+        }
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> values("--model", MODEL, "--gpu-cache-fraction", "0"));
+        assertTrue(bad.getMessage().startsWith("--gpu-cache-fraction"), bad.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> values("--model", MODEL, "--backend", "tpu"));
     }
 
     @Test

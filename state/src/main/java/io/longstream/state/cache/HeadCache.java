@@ -1,5 +1,6 @@
 package io.longstream.state.cache;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.BitSet;
 
@@ -140,6 +141,48 @@ public final class HeadCache {
         size++;
         dirtyPages.set(slot / KvPageCodec.SLOTS_PER_PAGE);
         return slot;
+    }
+
+    /** The slots the next {@code count} appends will take, in order: the lowest free slots, then new ones. */
+    public int[] nextAppendSlots(int count) {
+        int[] next = new int[count];
+        int slot = free.nextSetBit(0);
+        int fresh = slots;
+        for (int i = 0; i < count; i++) {
+            if (slot >= 0) {
+                next[i] = slot;
+                slot = free.nextSetBit(slot + 1);
+            } else {
+                next[i] = fresh++;
+            }
+        }
+        return next;
+    }
+
+    /**
+     * Writes the stored bits of slots [from, from + count), never re-rounded, for a mirror of this head (a device
+     * copy): the keys (count·headDim elements of the dtype), then the values, then for INT8 the count key scales and
+     * the count value scales, in {@code dst}'s byte order. Free slots are zeros.
+     */
+    public void writeStored(int from, int count, ByteBuffer dst) {
+        if (count == 0) {
+            return;
+        }
+        checkSlot(from);
+        checkSlot(from + count - 1);
+        int a = from * headDim;
+        int n = count * headDim;
+        if (dtype == CacheDtype.F32) {
+            dst.asFloatBuffer().put(keys32, a, n).put(values32, a, n);
+            dst.position(dst.position() + 8 * n);
+        } else if (dtype == CacheDtype.INT8) {
+            dst.put(keys8, a, n).put(values8, a, n);
+            dst.asFloatBuffer().put(keyScales, from, count).put(valueScales, from, count);
+            dst.position(dst.position() + 8 * count);
+        } else {
+            dst.asShortBuffer().put(keys16, a, n).put(values16, a, n);
+            dst.position(dst.position() + 4 * n);
+        }
     }
 
     /** Drops the entry in {@code slot}; its slot is reused by a later append. */

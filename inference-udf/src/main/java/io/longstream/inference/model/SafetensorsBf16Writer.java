@@ -1,4 +1,4 @@
-package io.longstream.jobs.bench;
+package io.longstream.inference.model;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;

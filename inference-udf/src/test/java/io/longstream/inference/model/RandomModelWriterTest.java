@@ -1,4 +1,4 @@
-package io.longstream.jobs.bench;
+package io.longstream.inference.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package io.longstream.jobs.bench;
+package io.longstream.inference.model;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -99,7 +99,7 @@ public final class RandomModelWriter {
     private static void copyTokenizer(Path file) throws IOException {
         try (InputStream in = RandomModelWriter.class.getResourceAsStream("tokenizer.json")) {
             if (in == null) {
-                throw new IOException("tokenizer.json resource missing from the jobs jar");
+                throw new IOException("tokenizer.json resource missing from the inference-udf jar");
             }
             Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
         }

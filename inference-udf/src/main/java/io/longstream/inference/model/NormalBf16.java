@@ -1,4 +1,4 @@
-package io.longstream.jobs.bench;
+package io.longstream.inference.model;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

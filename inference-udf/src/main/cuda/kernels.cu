@@ -1,0 +1,591 @@
+// Longstream's CUDA kernels: the forward pass of a Llama-family decoder over a batch of session steps.
+//
+// Every kernel is deterministic and batch invariant: no float atomics, and every reduction runs in an order fixed
+// by the shapes of the model and of the one row it serves (its cache's slot count), never by how many rows or which
+// neighbours share the launch. So a session's bits do not depend on the batch it ran in, as on the CPU backend.
+// Activations are f32 row-major [rows][width]; weights keep their file dtype (f32, bf16, f16).
+//
+// Version notes (as llm.c keeps them; timings in docs/cuda.md):
+// v1 (issue 16) correctness first: SIMT matrix products (64x64 tiles, each output one fma chain over k in order);
+//    attention one warp per (row, query head), 32 slots per step of an online softmax; RoPE of cached pre-RoPE keys
+//    on the fly from a cos/sin table computed in double. On the H200 (1B-shaped bf16 model): prefill 1,215 tok/s
+//    (the 8192x2048x8192 product at 21.5 TFLOP/s), decode 19 tok/s at batch 1 (the 64-row tiles leave most SMs idle).
+// v2 16x16 tiles for products of at most 16 rows (decode), the same chain per output. H200: decode 56 tok/s at
+//    batch 1, 596 at batch 16; the products of a decode step are latency-bound (85 us for a 512x2048 one).
+// v3 bf16 weights on the tensor cores (matmul_mma_bf16, one kernel for every row count); f32 and f16 weights keep
+//    the SIMT kernels (f16 activations could overflow an f16 split). First as one warp per 16 rows x 64 columns:
+//    right, but decode fell to 12.7 tok/s (429 us for a 512x2048 product: 8 warps on the whole GPU) and prefill
+//    stayed at 1,161 tok/s (12.5 ms for 8192x2048x8192: loads straight from global memory, one warp per block).
+// v3.1 one warp per 16 rows x 8 columns, four to a block, the k loop unrolled by 4.
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <stdint.h>
+#include <limits.h>
+
+#define FREE_POSITION 0x7fffffff
+
+__device__ __forceinline__ float load_f(const float* p, long i) { return p[i]; }
+__device__ __forceinline__ float load_f(const __nv_bfloat16* p, long i) { return __bfloat162float(p[i]); }
+__device__ __forceinline__ float load_f(const __half* p, long i) { return __half2float(p[i]); }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Embedding gather: out[r][:] = table[tokens[r]][:] as floats. grid (rows), block 256.
+template <typename T>
+__device__ void embed(const T* table, const int* tokens, int hidden, float* out) {
+    long r = blockIdx.x;
+    const T* row = table + (long) tokens[r] * hidden;
+    for (int i = threadIdx.x; i < hidden; i += blockDim.x) {
+        out[r * hidden + i] = load_f(row, i);
+    }
+}
+extern "C" __global__ void embed_f32(const float* t, const int* tok, int hidden, float* out) { embed(t, tok, hidden, out); }
+extern "C" __global__ void embed_bf16(const __nv_bfloat16* t, const int* tok, int hidden, float* out) { embed(t, tok, hidden, out); }
+extern "C" __global__ void embed_f16(const __half* t, const int* tok, int hidden, float* out) { embed(t, tok, hidden, out); }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Sum over a block of exactly 256 threads in a fixed tree: strided partials, a butterfly in each warp, then the
+// eight warp sums in order. Every thread gets the result.
+__device__ float block_sum_256(float v, float* shared8) {
+    for (int m = 16; m > 0; m >>= 1) {
+        v += __shfl_xor_sync(0xffffffffu, v, m);
+    }
+    int warp = threadIdx.x >> 5;
+    if ((threadIdx.x & 31) == 0) {
+        shared8[warp] = v;
+    }
+    __syncthreads();
+    float total = 0.f;
+    for (int w = 0; w < 8; w++) {
+        total += shared8[w];
+    }
+    __syncthreads();
+    return total;
+}
+
+// out[r] = w ⊙ x[r] / sqrt(mean(x[r]²) + eps). grid (rows), block 256.
+extern "C" __global__ void rms_norm(const float* x, const float* w, float eps, int dim, float* out) {
+    __shared__ float partial[8];
+    long base = (long) blockIdx.x * dim;
+    float ss = 0.f;
+    for (int i = threadIdx.x; i < dim; i += 256) {
+        ss = fmaf(x[base + i], x[base + i], ss);
+    }
+    ss = block_sum_256(ss, partial);
+    float inv = (float) (1.0 / sqrt((double) (ss / dim) + (double) eps));
+    for (int i = threadIdx.x; i < dim; i += 256) {
+        out[base + i] = w[i] * (x[base + i] * inv);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// y[n][N] = x[n][K] · W[N][K]ᵀ. 64x64 output tiles, 256 threads of 4x4 outputs, k in steps of 16 through shared
+// memory; each output is one fma chain over k = 0..K-1 in order, so its bits depend on neither n nor the tile.
+// grid (ceil(N/64), ceil(n/64)), block 256.
+template <typename T>
+__device__ void matmul(const float* x, const T* W, int n, int N, int K, float* y) {
+    __shared__ float xs[16][64 + 1];
+    __shared__ float ws[16][64 + 1];
+    int tx = threadIdx.x & 15;  // output column group
+    int ty = threadIdx.x >> 4;  // row group
+    int row0 = blockIdx.y * 64;
+    int col0 = blockIdx.x * 64;
+    float acc[4][4];
+    for (int i = 0; i < 4; i++) {
+        for (int j = 0; j < 4; j++) {
+            acc[i][j] = 0.f;
+        }
+    }
+    for (int k0 = 0; k0 < K; k0 += 16) {
+        // each thread loads 4 of the 64x16 x tile and 4 of the 64x16 W tile (zeros past the edges)
+        for (int e = threadIdx.x; e < 64 * 16; e += 256) {
+            int r = e >> 4;
+            int kk = e & 15;
+            int gr = row0 + r;
+            int gk = k0 + kk;
+            xs[kk][r] = (gr < n && gk < K) ? x[(long) gr * K + gk] : 0.f;
+            int gc = col0 + r;
+            ws[kk][r] = (gc < N && gk < K) ? load_f(W, (long) gc * K + gk) : 0.f;
+        }
+        __syncthreads();
+        int kEnd = min(16, K - k0);
+        for (int kk = 0; kk < kEnd; kk++) {
+            float a[4], b[4];
+            for (int i = 0; i < 4; i++) {
+                a[i] = xs[kk][ty + 16 * i];
+                b[i] = ws[kk][tx + 16 * i];
+            }
+            for (int i = 0; i < 4; i++) {
+                for (int j = 0; j < 4; j++) {
+                    acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
+                }
+            }
+        }
+        __syncthreads();
+    }
+    for (int i = 0; i < 4; i++) {
+        int r = row0 + ty + 16 * i;
+        if (r >= n) {
+            continue;
+        }
+        for (int j = 0; j < 4; j++) {
+            int c = col0 + tx + 16 * j;
+            if (c < N) {
+                y[(long) r * N + c] = acc[i][j];
+            }
+        }
+    }
+}
+extern "C" __global__ void matmul_f32(const float* x, const float* W, int n, int N, int K, float* y) { matmul(x, W, n, N, K, y); }
+extern "C" __global__ void matmul_f16(const float* x, const __half* W, int n, int N, int K, float* y) { matmul(x, W, n, N, K, y); }
+
+// The same products for at most 16 rows (decode batches): 16x16 output tiles, one output per thread, k in steps of
+// 64 through shared memory, so a 2048-wide layer spreads over 128 blocks instead of 32. Each output is the same fma
+// chain over k in order as in matmul, so the bits do not depend on which of the two kernels ran.
+// grid (ceil(N/16), ceil(n/16)), block 256.
+template <typename T>
+__device__ void matmul_small(const float* x, const T* W, int n, int N, int K, float* y) {
+    __shared__ float xs[16][64 + 1];
+    __shared__ float ws[16][64 + 1];
+    int r = threadIdx.x >> 4;
+    int c = threadIdx.x & 15;
+    int row0 = blockIdx.y * 16;
+    int col0 = blockIdx.x * 16;
+    float acc = 0.f;
+    for (int k0 = 0; k0 < K; k0 += 64) {
+        for (int e = threadIdx.x; e < 16 * 64; e += 256) {
+            int i = e >> 6;
+            int kk = e & 63;
+            int gk = k0 + kk;
+            xs[i][kk] = (row0 + i < n && gk < K) ? x[(long) (row0 + i) * K + gk] : 0.f;
+            ws[i][kk] = (col0 + i < N && gk < K) ? load_f(W, (long) (col0 + i) * K + gk) : 0.f;
+        }
+        __syncthreads();
+        int kEnd = min(64, K - k0);
+        for (int kk = 0; kk < kEnd; kk++) {
+            acc = fmaf(xs[r][kk], ws[c][kk], acc);
+        }
+        __syncthreads();
+    }
+    if (row0 + r < n && col0 + c < N) {
+        y[(long) (row0 + r) * N + col0 + c] = acc;
+    }
+}
+extern "C" __global__ void matmul_small_f32(const float* x, const float* W, int n, int N, int K, float* y) { matmul_small(x, W, n, N, K, y); }
+extern "C" __global__ void matmul_small_f16(const float* x, const __half* W, int n, int N, int K, float* y) { matmul_small(x, W, n, N, K, y); }
+
+// ---------------------------------------------------------------------------------------------------------------
+// bf16 weights on the tensor cores: y[n][N] = x[n][K] · W[N][K]ᵀ with mma.sync m16n8k16 (bf16 inputs, f32
+// accumulation). The f32 activations are split into two bf16 terms, x = hi + lo (hi = bf16(x), lo = bf16(x − hi),
+// about 16 significant bits together), and each k-step of 16 accumulates W·hi then W·lo: every product is exact in
+// f32 and the result is within ~1e-6 of the f32 product. Each output's sum runs over the k-steps in order, the
+// same instructions whatever the row count or the row's place in its tile (the tensor core sums each output on its
+// own), so a row's bits do not depend on the batch. One warp per 16 rows x 8 columns, four warps to a block.
+// grid (ceil(N/32), ceil(n/16)), block 128.
+__device__ __forceinline__ float x_at(const float* x, int r, int k, int n, int K) {
+    return (r < n && k < K) ? x[(long) r * K + k] : 0.f;
+}
+
+__device__ __forceinline__ unsigned w_pair(const unsigned short* W, int col, int k, int N, int K) {
+    if (col >= N) {
+        return 0u;
+    }
+    const unsigned short* row = W + (long) col * K;
+    unsigned low = k < K ? row[k] : 0u;
+    unsigned high = k + 1 < K ? row[k + 1] : 0u;
+    return low | (high << 16);
+}
+
+// packs two floats split into bf16 hi and lo terms: element e0 in the low half, e1 in the high half
+__device__ __forceinline__ void split_pair(float e0, float e1, unsigned& hi, unsigned& lo) {
+    __nv_bfloat16 h0 = __float2bfloat16_rn(e0);
+    __nv_bfloat16 h1 = __float2bfloat16_rn(e1);
+    __nv_bfloat16 l0 = __float2bfloat16_rn(e0 - __bfloat162float(h0));
+    __nv_bfloat16 l1 = __float2bfloat16_rn(e1 - __bfloat162float(h1));
+    hi = (unsigned) *reinterpret_cast<unsigned short*>(&h0) | ((unsigned) *reinterpret_cast<unsigned short*>(&h1) << 16);
+    lo = (unsigned) *reinterpret_cast<unsigned short*>(&l0) | ((unsigned) *reinterpret_cast<unsigned short*>(&l1) << 16);
+}
+
+__device__ __forceinline__ void mma_bf16(float* c, const unsigned* a, unsigned b0, unsigned b1) {
+    asm volatile(
+        "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+extern "C" __global__ void matmul_mma_bf16(const float* x, const __nv_bfloat16* W, int n, int N, int K, float* y) {
+    const unsigned short* w = (const unsigned short*) W;
+    int lane = threadIdx.x & 31;
+    int g = lane >> 2;  // the fragment's row (A, C) or column (B)
+    int t = lane & 3;   // its pair of k (A, B) or of columns (C)
+    int rA = blockIdx.y * 16 + g;
+    int rB = rA + 8;
+    int col0 = blockIdx.x * 32 + (threadIdx.x >> 5) * 8;
+    float c[4] = {0.f, 0.f, 0.f, 0.f};
+    // k-steps are independent but for the accumulator, so unrolling lets their loads overlap
+#pragma unroll 4
+    for (int k0 = 0; k0 < K; k0 += 16) {
+        int kA = k0 + 2 * t;
+        int kB = kA + 8;
+        unsigned hi[4], lo[4];
+        split_pair(x_at(x, rA, kA, n, K), x_at(x, rA, kA + 1, n, K), hi[0], lo[0]);
+        split_pair(x_at(x, rB, kA, n, K), x_at(x, rB, kA + 1, n, K), hi[1], lo[1]);
+        split_pair(x_at(x, rA, kB, n, K), x_at(x, rA, kB + 1, n, K), hi[2], lo[2]);
+        split_pair(x_at(x, rB, kB, n, K), x_at(x, rB, kB + 1, n, K), hi[3], lo[3]);
+        unsigned b0 = w_pair(w, col0 + g, kA, N, K);
+        unsigned b1 = w_pair(w, col0 + g, kB, N, K);
+        mma_bf16(c, hi, b0, b1);
+        mma_bf16(c, lo, b0, b1);
+    }
+    int col = col0 + 2 * t;
+    for (int e = 0; e < 2; e++) {
+        if (col + e < N) {
+            if (rA < n) {
+                y[(long) rA * N + col + e] = c[e];
+            }
+            if (rB < n) {
+                y[(long) rB * N + col + e] = c[2 + e];
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Element-wise kernels. grid (ceil(len/256)), block 256.
+extern "C" __global__ void add_in_place(float* acc, const float* delta, long len) {
+    long i = (long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < len) {
+        acc[i] += delta[i];
+    }
+}
+
+// y[t][j] += bias[j]
+extern "C" __global__ void add_bias(float* y, const float* bias, int dim, long len) {
+    long i = (long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < len) {
+        y[i] += bias[i % dim];
+    }
+}
+
+// gate[i] = gate[i] / (1 + e^-gate[i]) · up[i]
+extern "C" __global__ void swiglu(float* gate, const float* up, long len) {
+    long i = (long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < len) {
+        float g = gate[i];
+        gate[i] = g / (1.f + expf(-g)) * up[i];
+    }
+}
+
+// cos/sin of p · invFreq[i] for p in [from, from + count), computed in double as the CPU backend does.
+extern "C" __global__ void rope_table(const float* invFreq, int half, int from, int count, float* cosT, float* sinT) {
+    long e = (long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (e >= (long) count * half) {
+        return;
+    }
+    long p = from + e / half;
+    int i = (int) (e % half);
+    double angle = (double) p * (double) invFreq[i];
+    cosT[p * half + i] = (float) cos(angle);
+    sinT[p * half + i] = (float) sin(angle);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The device cache of one session (DeviceCache in Java): regions of one allocation, each [layers][kvHeads][C][...]:
+// keys and values in the cache dtype, INT8 scales, positions (FREE_POSITION when free) and RoPE indices per slot,
+// and spans [layers][kvHeads]: the slots each head spans (free ones included) once this pass's rows are appended.
+// Sessions of one batch may differ in cache dtype, so the dtype travels with the view.
+struct CacheView {
+    unsigned long long keys, values, keyScales, valueScales, positions, ropes, spans;
+    int capacity;
+    int dtype;  // 0 f32, 1 bf16, 2 f16, 3 int8
+};
+
+// The cache dtype's rounding, the same bits as the host cache's append (state.cache.CacheDtype).
+__device__ __forceinline__ unsigned short to_bf16(float x) {
+    __nv_bfloat16 b = __float2bfloat16_rn(x);
+    return *reinterpret_cast<unsigned short*>(&b);
+}
+__device__ __forceinline__ unsigned short to_f16(float x) {
+    __half h = __float2half_rn(x);
+    return *reinterpret_cast<unsigned short*>(&h);
+}
+// Java's Math.round (half up), clamped to ±127; x / scale as IEEE division.
+__device__ __forceinline__ signed char to_int8(float x, float scale) {
+    if (scale == 0.f) {
+        return 0;
+    }
+    float t = __fdiv_rn(x, scale);
+    float f = floorf(t);
+    float r = (t - f >= 0.5f) ? f + 1.f : f;
+    return (signed char) fmaxf(-127.f, fminf(127.f, r));
+}
+
+__device__ __forceinline__ float cached(const void* data, int dtype, long i, float scale) {
+    switch (dtype) {
+        case 0: return ((const float*) data)[i];
+        case 1: return __bfloat162float(((const __nv_bfloat16*) data)[i]);
+        case 2: return __half2float(((const __half*) data)[i]);
+        default: return (float) ((const signed char*) data)[i] * scale;
+    }
+}
+
+__device__ __forceinline__ void store_cached(void* data, int dtype, long i, float x, float scale) {
+    switch (dtype) {
+        case 0: ((float*) data)[i] = x; break;
+        case 1: ((unsigned short*) data)[i] = to_bf16(x); break;
+        case 2: ((unsigned short*) data)[i] = to_f16(x); break;
+        default: ((signed char*) data)[i] = to_int8(x, scale); break;
+    }
+}
+
+// max |x[i]| over a block of exactly `headDim` <= 256 threads (max is exact in any order)
+__device__ float block_max_abs(float v, float* shared8) {
+    v = fabsf(v);
+    for (int m = 16; m > 0; m >>= 1) {
+        v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, m));
+    }
+    int warps = (blockDim.x + 31) >> 5;
+    if ((threadIdx.x & 31) == 0) {
+        shared8[threadIdx.x >> 5] = v;
+    }
+    __syncthreads();
+    float total = 0.f;
+    for (int w = 0; w < warps; w++) {
+        total = fmaxf(total, shared8[w]);
+    }
+    __syncthreads();
+    return total;
+}
+
+// Writes this layer's new keys (before RoPE) and values of every row into its session's cache, rounded to the cache
+// dtype, at the slots the host cache's appends will take. k, v: [n][kvHeads·headDim]; rowStep, slots, ropes: per row
+// (slots and ropes [n][kvHeads] for this layer). grid (n, kvHeads), block headDim (whole warps, <= 256).
+extern "C" __global__ void kv_append(const float* k, const float* v, const CacheView* views, const int* rowStep,
+                                     const int* rowPos, const int* slots, const int* ropes, int layer, int kvHeads,
+                                     int headDim) {
+    __shared__ float partial[8];
+    int r = blockIdx.x;
+    int h = blockIdx.y;
+    int d = threadIdx.x;
+    CacheView c = views[rowStep[r]];
+    int dtype = c.dtype;
+    long slot = slots[(long) r * kvHeads + h];
+    long head = (long) layer * kvHeads + h;
+    long entry = head * c.capacity + slot;
+    long src = ((long) r * kvHeads + h) * headDim + d;
+    float kx = d < headDim ? k[src] : 0.f;
+    float vx = d < headDim ? v[src] : 0.f;
+    float ks = 0.f, vs = 0.f;
+    if (dtype == 3) {
+        ks = block_max_abs(kx, partial) / 127.f;
+        vs = block_max_abs(vx, partial) / 127.f;
+    }
+    if (d < headDim) {
+        store_cached((void*) c.keys, dtype, entry * headDim + d, kx, ks);
+        store_cached((void*) c.values, dtype, entry * headDim + d, vx, vs);
+    }
+    if (d == 0) {
+        if (dtype == 3) {
+            ((float*) c.keyScales)[entry] = ks;
+            ((float*) c.valueScales)[entry] = vs;
+        }
+        ((int*) c.positions)[entry] = rowPos[r];
+        ((int*) c.ropes)[entry] = ropes[(long) r * kvHeads + h];
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Causal grouped-query attention of each row over its own session's cache (which holds the row's chunk already).
+// Row r at position p sees the slots with position in (p − window, p] (window 0: all <= p); free slots hold
+// FREE_POSITION, which no row sees. A cached key is stored before RoPE and rotated here by its slot's RoPE index.
+
+struct Head {
+    const void* keys;
+    const void* values;
+    const float* keyScales;
+    const float* valueScales;
+    const int* positions;
+    const int* ropes;
+    long entries;  // index of the head's slot 0 in keys/values (elements / headDim)
+    int span;
+    int dtype;
+};
+
+__device__ __forceinline__ Head head_of(const CacheView& c, long head) {
+    Head x;
+    x.keys = (const void*) c.keys;
+    x.values = (const void*) c.values;
+    x.keyScales = (const float*) c.keyScales + head * c.capacity;
+    x.valueScales = (const float*) c.valueScales + head * c.capacity;
+    x.positions = (const int*) c.positions + head * c.capacity;
+    x.ropes = (const int*) c.ropes + head * c.capacity;
+    x.entries = head * c.capacity;
+    x.span = ((const int*) c.spans)[head];
+    x.dtype = c.dtype;
+    return x;
+}
+
+// query[d] = scale · RoPE(q)[d] at RoPE index qr, written by the warp's lanes into shared memory
+__device__ void rotate_query(const float* qrow, int qr, int half, float scale, const float* cosT, const float* sinT,
+                             float* query) {
+    for (int i = threadIdx.x; i < half; i += 32) {
+        float cs = cosT[(long) qr * half + i];
+        float sn = sinT[(long) qr * half + i];
+        float a = qrow[i];
+        float b = qrow[i + half];
+        query[i] = (a * cs - b * sn) * scale;
+        query[i + half] = (b * cs + a * sn) * scale;
+    }
+    __syncwarp();
+}
+
+// The score of slot j (visible): one fma chain over d in order of query · RoPE(key_j).
+__device__ float slot_score(const Head& x, int j, const float* query, int headDim, const float* cosT,
+                            const float* sinT) {
+    int half = headDim / 2;
+    int dtype = x.dtype;
+    float ks = dtype == 3 ? x.keyScales[j] : 0.f;
+    long rot = (long) x.ropes[j] * half;
+    long kb = (x.entries + j) * headDim;
+    float dot = 0.f;
+    for (int d = 0; d < half; d++) {
+        float a = cached(x.keys, dtype, kb + d, ks);
+        float b = cached(x.keys, dtype, kb + d + half, ks);
+        dot = fmaf(query[d], a * cosT[rot + d] - b * sinT[rot + d], dot);
+    }
+    for (int d = 0; d < half; d++) {
+        float a = cached(x.keys, dtype, kb + d, ks);
+        float b = cached(x.keys, dtype, kb + d + half, ks);
+        dot = fmaf(query[d + half], b * cosT[rot + d] + a * sinT[rot + d], dot);
+    }
+    return dot;
+}
+
+__device__ __forceinline__ bool visible(int keyPosition, int p, int lowest) {
+    return keyPosition <= p && keyPosition >= lowest;
+}
+
+// One warp per (row, query head). Slots are taken 32 at a time, slot j0 + lane by lane: its score; the tile's max
+// and sum of e^(s − m) as butterflies over the lanes (every lane ends with the same bits); each lane owns output
+// dimensions d ≡ lane (mod 32) and adds the tile's weighted values in slot order. The online softmax rescales once
+// per tile, so every order is fixed by the head's span alone, whatever the batch.
+// q: [n][heads·headDim] before RoPE; qRopes: [n][kvHeads] each row's RoPE index per KV head; out: [n][heads·headDim];
+// stats: [n][heads][2] the final max and sum. grid (n, heads), block 32, shared headDim floats.
+#define MAX_DIMS_PER_LANE 8
+extern "C" __global__ void attention(const float* q, const CacheView* views, const int* rowStep, const int* rowPos,
+                                     const int* qRopes, int layer, int heads, int kvHeads, int headDim, int window,
+                                     float scale, const float* cosT, const float* sinT, float* out, float* stats) {
+    extern __shared__ float query[];
+    int r = blockIdx.x;
+    int h = blockIdx.y;
+    int lane = threadIdx.x;
+    int kvh = h / (heads / kvHeads);
+    int p = rowPos[r];
+    int lowest = window > 0 ? p - window + 1 : INT_MIN;
+    Head x = head_of(views[rowStep[r]], (long) layer * kvHeads + kvh);
+    rotate_query(q + ((long) r * heads + h) * headDim, qRopes[(long) r * kvHeads + kvh], headDim / 2, scale, cosT, sinT,
+                 query);
+    float m = -INFINITY;
+    float l = 0.f;
+    float acc[MAX_DIMS_PER_LANE];
+    for (int i = 0; i < MAX_DIMS_PER_LANE; i++) {
+        acc[i] = 0.f;
+    }
+    for (int j0 = 0; j0 < x.span; j0 += 32) {
+        int j = j0 + lane;
+        float s = -INFINITY;
+        if (j < x.span && visible(x.positions[j], p, lowest)) {
+            s = slot_score(x, j, query, headDim, cosT, sinT);
+        }
+        float tileMax = s;
+        for (int o = 16; o > 0; o >>= 1) {
+            tileMax = fmaxf(tileMax, __shfl_xor_sync(0xffffffffu, tileMax, o));
+        }
+        if (tileMax == -INFINITY) {
+            continue;  // nothing visible in this tile (the same in every lane)
+        }
+        float mNew = fmaxf(m, tileMax);
+        float corr = expf(m - mNew);
+        float e = s == -INFINITY ? 0.f : expf(s - mNew);
+        float tileSum = e;
+        for (int o = 16; o > 0; o >>= 1) {
+            tileSum += __shfl_xor_sync(0xffffffffu, tileSum, o);
+        }
+        l = l * corr + tileSum;
+        for (int i = 0; i < MAX_DIMS_PER_LANE; i++) {
+            acc[i] *= corr;
+        }
+        for (int t = 0; t < 32; t++) {
+            float w = __shfl_sync(0xffffffffu, e, t);
+            if (w == 0.f) {
+                continue;
+            }
+            int jj = j0 + t;
+            float vs = x.dtype == 3 ? x.valueScales[jj] : 0.f;
+            long vb = (x.entries + jj) * headDim;
+            for (int i = 0; i < MAX_DIMS_PER_LANE; i++) {
+                int d = lane + 32 * i;
+                if (d < headDim) {
+                    acc[i] = fmaf(w, cached(x.values, x.dtype, vb + d, vs), acc[i]);
+                }
+            }
+        }
+        m = mNew;
+    }
+    long o = ((long) r * heads + h) * headDim;
+    for (int i = 0; i < MAX_DIMS_PER_LANE; i++) {
+        int d = lane + 32 * i;
+        if (d < headDim) {
+            out[o + d] = acc[i] / l;
+        }
+    }
+    if (lane == 0) {
+        stats[((long) r * heads + h) * 2] = m;
+        stats[((long) r * heads + h) * 2 + 1] = l;
+    }
+}
+
+// What an AttentionObserver sees: for rows [first, first + gridDim.x) and every query head, e^(s_j − m) of each
+// slot j < span (0 where not visible), m being the attention's final max. probs: [rows][heads][width].
+// grid (rows, heads), block 32, shared headDim floats.
+extern "C" __global__ void attention_probs(const float* q, const CacheView* views, const int* rowStep,
+                                           const int* rowPos, const int* qRopes, int layer, int heads, int kvHeads,
+                                           int headDim, int window, float scale, const float* cosT,
+                                           const float* sinT, const float* stats, int first, int width,
+                                           float* probs) {
+    extern __shared__ float query[];
+    int r = first + blockIdx.x;
+    int h = blockIdx.y;
+    int kvh = h / (heads / kvHeads);
+    int p = rowPos[r];
+    int lowest = window > 0 ? p - window + 1 : INT_MIN;
+    Head x = head_of(views[rowStep[r]], (long) layer * kvHeads + kvh);
+    rotate_query(q + ((long) r * heads + h) * headDim, qRopes[(long) r * kvHeads + kvh], headDim / 2, scale, cosT, sinT,
+                 query);
+    float m = stats[((long) r * heads + h) * 2];
+    float* row = probs + ((long) blockIdx.x * heads + h) * width;
+    for (int j = threadIdx.x; j < width; j += 32) {
+        float e = 0.f;
+        if (j < x.span && visible(x.positions[j], p, lowest)) {
+            e = expf(slot_score(x, j, query, headDim, cosT, sinT) - m);
+        }
+        row[j] = e;
+    }
+}
+
+// Writes a session cache's CacheView at the start of its allocation (offsets in bytes from base), once per allocation,
+// so a batch's views are gathered by device copies. grid 1, block 1.
+extern "C" __global__ void write_view(char* base, long long keys, long long values, long long keyScales,
+                                      long long valueScales, long long positions, long long ropes, long long spans,
+                                      int capacity, int dtype) {
+    CacheView* v = (CacheView*) base;
+    v->keys = (unsigned long long) (base + keys);
+    v->values = (unsigned long long) (base + values);
+    v->keyScales = (unsigned long long) (base + keyScales);
+    v->valueScales = (unsigned long long) (base + valueScales);
+    v->positions = (unsigned long long) (base + positions);
+    v->ropes = (unsigned long long) (base + ropes);
+    v->spans = (unsigned long long) (base + spans);
+    v->capacity = capacity;
+    v->dtype = dtype;
+}

@@ -1,0 +1,113 @@
+package io.longstream.inference.cuda;
+
+import static jcuda.driver.JCudaDriver.cuLaunchKernel;
+
+import io.longstream.inference.model.TensorDtype;
+import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
+
+/** Typed launches of the kernels in kernels.cu (their shapes are documented there); callers hold the engine. */
+final class Kernels {
+    private static final int THREADS = 256;
+    /** Products of at most this many rows take the small-tile kernel. */
+    private static final int SMALL_ROWS = 16;
+    private final CudaEngine engine;
+
+    Kernels(CudaEngine engine) {
+        this.engine = engine;
+    }
+
+    void embed(DeviceMatrix table, CUdeviceptr tokens, int rows, CUdeviceptr out) {
+        launch("embed_" + table.suffix(), rows, 1, THREADS, 0, table.data.ptr(), tokens, table.cols, out);
+    }
+
+    void rmsNorm(CUdeviceptr x, DeviceArray w, float eps, int rows, int dim, CUdeviceptr out) {
+        launch("rms_norm", rows, 1, THREADS, 0, x, w.ptr(), eps, dim, out);
+    }
+
+    /**
+     * y[n][W.rows] = x[n][W.cols] · Wᵀ: bf16 weights on the tensor cores, whatever n; f32 and f16 weights on the SIMT
+     * kernels, whose two tilings give the same bits, so the choice by n keeps batch invariance.
+     */
+    void matmul(CUdeviceptr x, DeviceMatrix w, int n, CUdeviceptr y) {
+        if (w.dtype == TensorDtype.BF16) {
+            launch("matmul_mma_bf16", ceil(w.rows, 32), ceil(n, 16), 128, 0, x, w.data.ptr(), n, w.rows, w.cols, y);
+        } else if (n <= SMALL_ROWS) {
+            launch("matmul_small_" + w.suffix(), ceil(w.rows, 16), ceil(n, 16), THREADS, 0, x, w.data.ptr(), n, w.rows, w.cols, y);
+        } else {
+            launch("matmul_" + w.suffix(), ceil(w.rows, 64), ceil(n, 64), THREADS, 0, x, w.data.ptr(), n, w.rows, w.cols, y);
+        }
+    }
+
+    void addInPlace(CUdeviceptr acc, CUdeviceptr delta, long len) {
+        launch("add_in_place", blocks(len), 1, THREADS, 0, acc, delta, len);
+    }
+
+    void addBias(CUdeviceptr y, DeviceArray bias, int rows, int dim) {
+        long len = (long) rows * dim;
+        launch("add_bias", blocks(len), 1, THREADS, 0, y, bias.ptr(), dim, len);
+    }
+
+    void swiGlu(CUdeviceptr gate, CUdeviceptr up, long len) {
+        launch("swiglu", blocks(len), 1, THREADS, 0, gate, up, len);
+    }
+
+    void ropeTable(DeviceArray invFreq, int half, int from, int count, CUdeviceptr cos, CUdeviceptr sin) {
+        launch("rope_table", blocks((long) count * half), 1, THREADS, 0, invFreq.ptr(), half, from, count, cos, sin);
+    }
+
+    void writeView(CUdeviceptr base, long[] offsets, int capacity, int dtype) {
+        launch("write_view", 1, 1, 1, 0, base, offsets[0], offsets[1], offsets[2], offsets[3], offsets[4], offsets[5],
+                offsets[6], capacity, dtype);
+    }
+
+    void kvAppend(CUdeviceptr k, CUdeviceptr v, CUdeviceptr views, CUdeviceptr rowStep, CUdeviceptr rowPos,
+                  CUdeviceptr slots, CUdeviceptr ropes, int layer, int rows, int kvHeads, int headDim) {
+        launch("kv_append", rows, kvHeads, ceil(headDim, 32) * 32, 0, k, v, views, rowStep, rowPos, slots, ropes, layer,
+                kvHeads, headDim);
+    }
+
+    void attention(Attention a, int layer, int rows, CUdeviceptr out, CUdeviceptr stats) {
+        launch("attention", rows, a.heads, 32, 4 * a.headDim, a.q, a.views, a.rowStep, a.rowPos, a.qRopes, layer, a.heads,
+                a.kvHeads, a.headDim, a.window, a.scale, a.cos, a.sin, out, stats);
+    }
+
+    void attentionProbs(Attention a, int layer, int first, int rows, CUdeviceptr stats, int width, CUdeviceptr probs) {
+        launch("attention_probs", rows, a.heads, 32, 4 * a.headDim, a.q, a.views, a.rowStep, a.rowPos, a.qRopes, layer,
+                a.heads, a.kvHeads, a.headDim, a.window, a.scale, a.cos, a.sin, stats, first, width, probs);
+    }
+
+    /** The arguments attention and its probabilities share for one pass. */
+    static final class Attention {
+        CUdeviceptr q, views, rowStep, rowPos, qRopes, cos, sin;
+        int heads, kvHeads, headDim, window;
+        float scale;
+    }
+
+    private void launch(String kernel, int gridX, int gridY, int block, int shared, Object... args) {
+        Pointer[] params = new Pointer[args.length];
+        for (int i = 0; i < args.length; i++) {
+            Object a = args[i];
+            if (a instanceof CUdeviceptr) {
+                params[i] = Pointer.to((CUdeviceptr) a);
+            } else if (a instanceof Integer) {
+                params[i] = Pointer.to(new int[] {(Integer) a});
+            } else if (a instanceof Long) {
+                params[i] = Pointer.to(new long[] {(Long) a});
+            } else if (a instanceof Float) {
+                params[i] = Pointer.to(new float[] {(Float) a});
+            } else {
+                throw new IllegalArgumentException("kernel argument of type " + a.getClass());
+            }
+        }
+        cuLaunchKernel(engine.function(kernel), gridX, gridY, 1, block, 1, 1, shared, null, Pointer.to(params), null);
+    }
+
+    private static int ceil(long a, int b) {
+        return Math.toIntExact((a + b - 1) / b);
+    }
+
+    private static int blocks(long len) {
+        return ceil(len, THREADS);
+    }
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The GPU test suite and the first timings of the CUDA backend, in one call on a GPU machine with no Java and no Maven,
+# from the folder prepare-carry.sh packed (this script sits in it). Prints the tests' tree, a summary line
+# "N passed, N failed", the timings table, and the kernels' times under Nsight Compute where ncu is installed.
+# Exit status: 0 only when every GPU test passed (a missing GPU fails them: LONGSTREAM_REQUIRE_GPU=1).
+set -uo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+work="${TMPDIR:-/tmp}/longstream-gpu"
+mkdir -p "$work"
+python3 -c "import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])" "$here/jre.txz" "$work"
+java="$work/jre/bin/java"
+cp="$(ls "$here"/lib/*.jar | tr '\n' ':')"
+export LONGSTREAM_REQUIRE_GPU=1
+export LONGSTREAM_BENCH_MODEL_DIR="$work/bench"
+mkdir -p "$LONGSTREAM_BENCH_MODEL_DIR"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || true
+"$java" --add-modules jdk.incubator.vector -Xmx48g -jar "$here"/junit-platform-console-standalone-*.jar execute \
+    --class-path "$cp" --select-package io.longstream.inference.cuda --config jqwik.database="$work/jqwik-database" \
+    --details=tree --disable-banner \
+    --disable-ansi-colors 2>&1 | tee "$work/tests.log"
+passed="$(grep -oE '[0-9]+ tests successful' "$work/tests.log" | grep -oE '^[0-9]+' || echo 0)"
+failed="$(grep -oE '[0-9]+ tests failed' "$work/tests.log" | grep -oE '^[0-9]+' || echo 0)"
+aborted="$(grep -oE '[0-9]+ tests aborted' "$work/tests.log" | grep -oE '^[0-9]+' || echo 0)"
+failed=$((failed + aborted))
+echo "$passed passed, $failed failed"
+if [ "${LONGSTREAM_GPU_TIMINGS:-1}" = 1 ]; then
+    "$java" --add-modules jdk.incubator.vector -Xmx48g -cp "$cp" io.longstream.inference.cuda.CudaTimings "$work/bench"
+    if command -v ncu >/dev/null; then
+        ncu --clock-control none --metrics gpu__time_duration.sum --print-summary per-kernel \
+            "$java" --add-modules jdk.incubator.vector -Xmx48g -cp "$cp" io.longstream.inference.cuda.CudaTimings \
+            "$work/bench" --profile 2>&1 | awk '
+                / Invocations / { name = substr($0, 3, index($0, ", Device") - 3); n = $NF }
+                /gpu__time_duration.sum/ { printf "%-52s x%-5s avg %s %s (min %s, max %s)\n", name, n, $NF, $2, $3, $4 }'
+
+    fi
+fi
+[ "$failed" = 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,130 @@
+package io.longstream.inference.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.longstream.inference.Fixtures;
+import io.longstream.inference.LoadedModels;
+import io.longstream.inference.Model;
+import io.longstream.inference.epicache.EpicacheMemory;
+import io.longstream.inference.epicache.TopicEncoder;
+import io.longstream.inference.eval.StreamingPerplexity;
+import io.longstream.inference.memory.SessionMemories;
+import io.longstream.inference.text.ChatTemplate.Message;
+import io.longstream.inference.text.TokenStream;
+import io.longstream.state.cache.CacheDtype;
+import io.longstream.state.cache.HeadCache;
+import io.longstream.state.cache.KvCache;
+import io.longstream.state.policy.CachePolicies;
+import io.longstream.state.policy.PolicySpec;
+import io.longstream.state.policy.epicache.EpisodeSettings;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Sessions under a cache policy on the GPU: within their bounds, and what the CPU keeps, up to the dtype's rounding. */
+@ExtendWith(RequiresGpu.class)
+class CudaPoliciesTest {
+    private static final String MODEL = "llama-tiny-f32";
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"sinks:budget=96", "lacache:budget=96", "window:budget=96"})
+    void aStreamUnderAPolicyKeepsItsBoundAndTheCpusPerplexity(String spec) {
+        Model gpu = Gpu.model(MODEL);
+        Model cpu = LoadedModels.get(MODEL, 2);
+        SplittableRandom random = new SplittableRandom(96);
+        List<int[]> streams = new ArrayList<>();
+        for (int s = 0; s < 2; s++) {
+            int[] stream = new int[1500];
+            for (int i = 0; i < stream.length; i++) {
+                stream[i] = random.nextInt(gpu.config().vocab);
+            }
+            streams.add(stream);
+        }
+        PolicySpec policy = PolicySpec.parse(spec);
+        SessionMemories onGpu = new SessionMemories(gpu, policy, 512, CacheDtype.BF16);
+        SessionMemories onCpu = new SessionMemories(cpu, policy, 512, CacheDtype.BF16);
+        StreamingPerplexity.Result g = new StreamingPerplexity(gpu.config().vocab).run(streams, i -> onGpu.create("s" + i));
+        StreamingPerplexity.Result c = new StreamingPerplexity(cpu.config().vocab).run(streams, i -> onCpu.create("s" + i));
+        System.out.printf("%s: perplexity %.6f on the GPU, %.6f on the CPU; most entries %d%n", spec, g.ppl, c.ppl, g.maxCacheEntries);
+        assertTrue(g.maxCacheEntries <= 96, spec + " held " + g.maxCacheEntries + " entries");
+        assertEquals(c.maxCacheEntries, g.maxCacheEntries, "the same entries at the peak");
+        assertEquals(c.ppl, g.ppl, 1e-3 * c.ppl, spec + ": the GPU's perplexity differs from the CPU's");
+    }
+
+    @Test
+    void epicacheEpisodesKeepTheirBudgetsAndWhatTheCpuKeeps() {
+        String[] topics = {"ferry", "flour", "router", "invoice"};
+        EpisodeSettings settings = CachePolicies.episodeSettings(PolicySpec.parse("epicache:alpha=0,budget=128"), 512);
+        Model gpu = Gpu.model(MODEL);
+        Model cpu = LoadedModels.get(MODEL, 2);
+        EpicacheMemory[] sessions = new EpicacheMemory[2];
+        Model[] models = {gpu, cpu};
+        for (int m = 0; m < 2; m++) {
+            Model model = models[m];
+            TokenStream tokens = new TokenStream(model.tokenizer(), Optional.empty(), model.config().bosTokenId);
+            int[] budgets = EpicacheMemory.layerBudgets(settings, null, model.config().layers);
+            EpicacheMemory session = new EpicacheMemory(model, tokens, new TopicEncoder(topics), settings, budgets,
+                    CacheDtype.BF16, 7);
+            List<Integer> pending = new ArrayList<>();
+            for (int t : tokens.start()) {
+                pending.add(t);
+            }
+            Message previous = null;
+            for (int i = 0; i < 48; i++) {
+                Message turn = new Message(i % 2 == 0 ? "user" : "assistant",
+                        "About the " + topics[(i / 4) % topics.length] + ": note number " + i + ".");
+                for (int t : tokens.turn(previous, turn)) {
+                    pending.add(t);
+                }
+                previous = turn;
+                session.observeTurn(turn.role(), turn.content());
+                while (pending.size() >= session.chunk()) {
+                    int[] chunk = pending.subList(0, session.chunk()).stream().mapToInt(Integer::intValue).toArray();
+                    pending.subList(0, session.chunk()).clear();
+                    session.prefill(chunk, false);
+                }
+            }
+            sessions[m] = session;
+        }
+        assertEquals(sessions[1].cacheCount(), sessions[0].cacheCount());
+        long same = 0;
+        long kept = 0;
+        for (int k = 0; k < sessions[0].cacheCount(); k++) {
+            KvCache g = sessions[0].cache(k);
+            KvCache c = sessions[1].cache(k);
+            for (int l = 0; l < g.layers(); l++) {
+                int total = 0;
+                for (int h = 0; h < g.kvHeads(); h++) {
+                    TreeSet<Integer> onGpu = positions(g.head(l, h));
+                    TreeSet<Integer> onCpu = positions(c.head(l, h));
+                    total += onGpu.size();
+                    kept += onCpu.size();
+                    onGpu.retainAll(onCpu);
+                    same += onGpu.size();
+                }
+                // M = B - c* - Pcap = 128 - 32 - 32; alpha = 0 gives every layer M
+                assertTrue(total <= 64 * g.kvHeads(), "episode " + k + " layer " + l + ": " + total);
+            }
+        }
+        System.out.printf("epicache: %d of %d kept entries at the same positions on the GPU as on the CPU%n", same, kept);
+        // scores computed on another device may reorder near ties, never more than a few entries
+        assertTrue(same >= 0.98 * kept, same + " of " + kept + " kept positions agree");
+    }
+
+    private static TreeSet<Integer> positions(HeadCache head) {
+        TreeSet<Integer> kept = new TreeSet<>();
+        for (int slot = 0; slot < head.slots(); slot++) {
+            if (head.position(slot) != HeadCache.FREE) {
+                kept.add(head.position(slot));
+            }
+        }
+        return kept;
+    }
+}
