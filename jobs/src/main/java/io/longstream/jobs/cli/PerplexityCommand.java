@@ -45,6 +45,7 @@ final class PerplexityCommand implements Callable<Integer>, Configured {
             List<int[]> streams = readIds(idsFile, m.config().vocab);
             SessionMemories memories = new SessionMemories(m, Settings.policy(values), values.get(Settings.CHUNK),
                     values.get(Settings.CACHE_DTYPE));
+            PositionWarning.print(spec.commandLine().getErr(), m.config(), memories.ropeMode(), streams.stream().mapToLong(ids -> ids.length).max().orElse(0));
             StreamingPerplexity.Result r = new StreamingPerplexity(m.config().vocab).run(streams, i -> memories.create("stream-" + i));
             System.out.println(String.format(Locale.ROOT, "{\"tokens\":%d,\"nll\":%.6f,\"ppl\":%.6f,\"max_cache_entries\":%d}",
                     r.tokens, r.nll, r.ppl, r.maxCacheEntries));

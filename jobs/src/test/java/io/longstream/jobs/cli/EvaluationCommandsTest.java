@@ -42,6 +42,32 @@ class EvaluationCommandsTest {
         assertEquals(Math.exp(json.get("nll").asDouble()), json.get("ppl").asDouble(), 1e-3 * json.get("ppl").asDouble());
     }
 
+    /** The fixture model is trained to 512 positions: full (original positions) past them warns, sinks (rank) never does. */
+    @Test
+    void perplexityWarnsWhenOriginalPositionsPassTheTrainedOnes() throws Exception {
+        Path ids = dir.resolve("long.txt");
+        Files.writeString(ids, stream(600));
+        Result full = run("perplexity", "--model", MODEL, "--ids-file", ids.toString(), "--policy", "full", "--chunk", "128");
+        assertEquals(0, full.exit, full.err);
+        assertEquals("warning: the stream passes the model's 512 trained positions (max_position_embeddings) under original-position "
+                + "RoPE: tokens from position 512 on run the model where it was not trained (600 tokens)", full.err.trim());
+        Result sinks = run("perplexity", "--model", MODEL, "--ids-file", ids.toString(), "--policy", "sinks", "--budget", "64");
+        assertEquals(0, sinks.exit, sinks.err);
+        assertEquals("", sinks.err, "rank positions stay below the budget");
+        Files.writeString(ids, stream(512));
+        Result trained = run("perplexity", "--model", MODEL, "--ids-file", ids.toString(), "--policy", "full", "--chunk", "128");
+        assertEquals(0, trained.exit, trained.err);
+        assertEquals("", trained.err, "512 tokens sit at positions 0..511");
+    }
+
+    private static String stream(int tokens) {
+        StringBuilder line = new StringBuilder();
+        for (int i = 0; i < tokens; i++) {
+            line.append(i == 0 ? "" : ",").append((i * 31 + 7) % 384);
+        }
+        return line + "\n";
+    }
+
     @Test
     void perplexityNamesTheLineOfABadId() throws Exception {
         Path ids = dir.resolve("bad.txt");
