@@ -1,7 +1,6 @@
 package io.longstream.inference.eval;
 
 import io.longstream.inference.memory.SessionMemory;
-import io.longstream.state.cache.KvCache;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntFunction;
@@ -81,18 +80,11 @@ public final class StreamingPerplexity {
 
     /** The entries a (layer, KV head) holds, on average over every one of the memory's caches. */
     static double meanEntries(SessionMemory memory) {
-        long entries = 0;
-        long heads = 0;
+        double sum = 0;
         for (int k = 0; k < memory.cacheCount(); k++) {
-            KvCache cache = memory.cache(k);
-            for (int l = 0; l < cache.layers(); l++) {
-                for (int h = 0; h < cache.kvHeads(); h++) {
-                    entries += cache.head(l, h).size();
-                    heads++;
-                }
-            }
+            sum += memory.cache(k).meanEntries();
         }
-        return heads == 0 ? 0 : (double) entries / heads;
+        return sum / memory.cacheCount();
     }
 
     private static int largestCache(SessionMemory memory) {
