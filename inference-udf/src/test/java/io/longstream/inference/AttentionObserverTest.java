@@ -39,16 +39,21 @@ class AttentionObserverTest {
         }
     }
 
+    /**
+     * With one entry in the cache, that entry is the whole past: every observed token gives it weight 1 however
+     * much it attends to itself (the softmax is over past keys only), and the observed token's own key gets no score.
+     */
     @ParameterizedTest
     @ValueSource(strings = {"llama-tiny-f32"})
-    void maxAttentionGivesTheFirstTokenFullWeightFromItself(String name) {
+    void maxAttentionGivesALonePastEntryFullWeight(String name) {
         try (Model model = Model.load(Fixtures.model(name), 1)) {
             KvCache cache = model.transformer().newCache(CacheDtype.F32);
-            MaxAttention scores = new MaxAttention(cache, 1);
-            model.transformer().forward(new int[] {42}, cache, false, scores);
+            model.transformer().forward(new int[] {42}, cache, false);
+            MaxAttention scores = new MaxAttention(cache);
+            model.transformer().forward(new int[] {7, 99}, cache, false, scores);
             for (int l = 0; l < cache.layers(); l++) {
                 for (int h = 0; h < cache.kvHeads(); h++) {
-                    assertEquals(1f, scores.of(l, h)[0]);
+                    assertArrayEquals(new float[] {1f}, scores.of(l, h));
                 }
             }
         }

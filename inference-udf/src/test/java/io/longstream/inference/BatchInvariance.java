@@ -82,7 +82,7 @@ public final class BatchInvariance {
                 int[] tokens = ids(random, random.nextBoolean() ? 1 : 2 + random.nextInt(20), vocab);
                 boolean allLogits = random.nextBoolean();
                 MaxAttention[] observers = random.nextInt(3) == 0
-                        ? new MaxAttention[] {new MaxAttention(session.alone, tokens.length), new MaxAttention(session.batched, tokens.length)}
+                        ? new MaxAttention[] {new MaxAttention(session.alone), new MaxAttention(session.batched)}
                         : new MaxAttention[2];
                 session.observed.add(observers);
                 members.add(s);

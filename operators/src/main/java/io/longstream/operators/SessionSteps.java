@@ -9,6 +9,7 @@ import io.longstream.inference.memory.MemoryChunk;
 import io.longstream.inference.memory.QuerySeeds;
 import io.longstream.inference.memory.SessionMemories;
 import io.longstream.inference.memory.SessionMemory;
+import io.longstream.inference.memory.TrainedPositions;
 import io.longstream.inference.text.ChatTemplate.Message;
 import io.longstream.inference.text.TokenStream;
 import io.longstream.schemas.Answer;
@@ -23,6 +24,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.apache.flink.util.FlinkRuntimeException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What one session does with its events: takes documents and turns into its token stream, prefills it chunk by chunk
@@ -77,6 +80,8 @@ final class SessionSteps {
         }
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(SessionSteps.class);
+
     private final SessionConfig config;
     private final StepGuard guard;
     private final Model model;
@@ -84,6 +89,7 @@ final class SessionSteps {
     private final SessionStore store;
     private final MemoryUpdates updates;
     private final UnaryOperator<SessionMeta> copy;
+    private final TrainedPositions positions;
 
     /** @param copy a deep copy of a session's bookkeeping, the working copy of a step */
     SessionSteps(SessionConfig config, StepGuard guard, Model model, TokenStream tokens, SessionStore store,
@@ -94,6 +100,7 @@ final class SessionSteps {
         this.tokens = tokens;
         this.store = store;
         this.copy = copy;
+        this.positions = new TrainedPositions(model.config());
         this.updates = new MemoryUpdates(model.config().layers, model.config().kvHeads, model.config().headDim, config.cacheDtype);
     }
 
@@ -294,9 +301,14 @@ final class SessionSteps {
     /** Begins a prefill chunk of {@code count} pending tokens; once it has run, the memory is persisted. */
     private Step prefill(String session, SessionMeta meta, SessionMemory memory, int count, StepEffects effects) {
         effects.at(StepKind.PREFILL);
+        KvCache cache = memory.cache(0);
+        String untrained = positions.firstPassedBy(cache.ropeMode(), cache.nextPosition(), cache.nextPosition() + (long) count);
         MemoryChunk chunk = memory.startPrefill(meta.takePending(count), false);
         effects.suspend();
         return Step.begun(chunk, done -> {
+            if (untrained != null) {
+                LOG.warn("session {}: {}", session, untrained);
+            }
             meta.evictions += chunk.result().evicted();
             persist(session, meta, memory, done, "ok");
             return true;

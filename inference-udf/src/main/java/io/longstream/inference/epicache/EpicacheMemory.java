@@ -230,7 +230,7 @@ public final class EpicacheMemory implements SessionMemory {
                 } else {
                     int[] prompt = patchedPrompts.get(k);
                     marks.add(cache.mark());
-                    scores.add(new MaxAttention(cache, prompt.length));
+                    scores.add(new MaxAttention(cache));
                     steps.add(new ForwardStep(prompt, cache, false, scores.get(k)));
                 }
             }

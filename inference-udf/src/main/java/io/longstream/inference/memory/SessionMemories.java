@@ -8,6 +8,7 @@ import io.longstream.inference.text.ChatTemplate;
 import io.longstream.inference.text.TokenStream;
 import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.cache.KvCache;
+import io.longstream.state.cache.RopeMode;
 import io.longstream.state.policy.CachePolicies;
 import io.longstream.state.policy.CachePolicy;
 import io.longstream.state.policy.PolicySpec;
@@ -111,6 +112,11 @@ public final class SessionMemories {
                 ? ((PolicyMemory) current).withPolicy(policy)
                 : new PolicyMemory(model.transformer(), policy, model.transformer().newCache(dtype));
         return new Switch(next, next.compact());
+    }
+
+    /** How the memories rotate their keys: by original position (full, epicache) or by rank. */
+    public RopeMode ropeMode() {
+        return episodes != null ? RopeMode.ORIGINAL : newPolicy().ropeMode();
     }
 
     /** A fresh instance of this one-cache policy, for the model's layers and the chunk; checks the spec fits them. */

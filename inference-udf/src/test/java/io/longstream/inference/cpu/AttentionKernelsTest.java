@@ -1,6 +1,7 @@
 package io.longstream.inference.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -91,6 +92,79 @@ class AttentionKernelsTest {
                 s.attention.run(s.cache, 0, s.views, s.query(p), new int[] {p}, 1, alone, pool, null);
                 assertArrayEquals(alone, Arrays.copyOfRange(chunk, i * width, (i + 1) * width), "token at position " + p);
                 assertClose(s.reference(p), alone, dtype, p);
+            }
+        }
+    }
+
+    /**
+     * EpiCache's score (MaxAttention) against the reference's rule (ml-epicache attention/score.py, the flattened
+     * scoring): the observed tokens (a patched prompt, appended after the past like the overlay) attend as usual,
+     * and each past entry scores the largest softmax weight, over the past keys only, from any of them and any query
+     * head of its group; computed here in double. Normalising over the prompt's own keys too (the old rule) gives
+     * every score about a factor past/(past + prompt) lower, far outside the tolerance.
+     */
+    @ParameterizedTest(name = "heads {0}/{1}, prompt {2}")
+    @CsvSource({"8, 2, 7", "6, 2, 1", "8, 2, 20"})
+    void maxAttentionIsTheSoftmaxOverThePastOnly(int heads, int kvHeads, int prompt) {
+        Setup s = new Setup(heads, kvHeads, 0, CacheDtype.F32);
+        int past = ENTRIES - prompt;
+        SplittableRandom random = new SplittableRandom(5);
+        // the prompt's entries leave, the scorer is made over the past, and the prompt's new keys come as an overlay
+        for (int h = 0; h < kvHeads; h++) {
+            for (int slot = past; slot < ENTRIES; slot++) {
+                s.cache.head(0, h).evict(slot);
+            }
+        }
+        io.longstream.inference.MaxAttention scores = new io.longstream.inference.MaxAttention(s.cache);
+        for (int h = 0; h < kvHeads; h++) {
+            for (int p = past; p < ENTRIES; p++) {
+                s.cache.head(0, h).append(p, uniform(random, HEAD_DIM), 0, uniform(random, HEAD_DIM), 0);
+            }
+        }
+        int width = heads * HEAD_DIM;
+        float[] queries = new float[prompt * width];
+        int[] positions = new int[prompt];
+        for (int i = 0; i < prompt; i++) {
+            positions[i] = past + i;
+            System.arraycopy(s.query(past + i), 0, queries, i * width, width);
+        }
+        try (WorkerPool pool = new WorkerPool(2)) {
+            s.attention.run(s.cache, 0, s.views, queries, positions, prompt, new float[prompt * width], pool, scores);
+        }
+        int group = heads / kvHeads;
+        float[] key = new float[HEAD_DIM];
+        for (int h = 0; h < kvHeads; h++) {
+            HeadCache head = s.cache.head(0, h);
+            double[] expected = new double[past];
+            for (int p : positions) {
+                for (int g = 0; g < group; g++) {
+                    double[] q = s.rotate(s.query(p), (h * group + g) * HEAD_DIM, p);
+                    double[] logits = new double[past];
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int slot = 0; slot < past; slot++) {
+                        head.readKeys(slot, 1, key, 0);
+                        double[] k = s.rotate(key, 0, head.position(slot));
+                        for (int d = 0; d < HEAD_DIM; d++) {
+                            logits[slot] += q[d] * k[d] / Math.sqrt(HEAD_DIM);
+                        }
+                        max = Math.max(max, logits[slot]);
+                    }
+                    double sum = 0;
+                    for (int slot = 0; slot < past; slot++) {
+                        sum += Math.exp(logits[slot] - max);
+                    }
+                    for (int slot = 0; slot < past; slot++) {
+                        expected[slot] = Math.max(expected[slot], Math.exp(logits[slot] - max) / sum);
+                    }
+                }
+            }
+            float[] actual = scores.of(0, h);
+            for (int slot = 0; slot < past; slot++) {
+                assertEquals(expected[slot], actual[slot], 1e-5 * expected[slot], "KV head " + h + ", slot " + slot);
+            }
+            // the prompt's keys sit in the slots the past left free: they get no score
+            for (int slot = past; slot < actual.length; slot++) {
+                assertEquals(0f, actual[slot], "KV head " + h + ", prompt slot " + slot);
             }
         }
     }

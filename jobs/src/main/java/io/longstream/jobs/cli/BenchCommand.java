@@ -3,6 +3,7 @@ package io.longstream.jobs.cli;
 import io.longstream.jobs.bench.BatchBenchmark;
 import io.longstream.jobs.bench.BenchPlan;
 import io.longstream.jobs.bench.CpuBenchmark;
+import io.longstream.jobs.bench.RecallBenchmark;
 import io.longstream.jobs.config.Configured;
 import io.longstream.jobs.config.Setting;
 import io.longstream.jobs.config.SettingValues;
@@ -21,8 +22,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Benchmarks, each printing a table with the machine it ran on. */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Run speed benchmarks.",
-        subcommands = {BenchCommand.Cpu.class, PipelineBenchCommand.class, BatchBenchmark.class})
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Run speed and recall benchmarks.",
+        subcommands = {BenchCommand.Cpu.class, PipelineBenchCommand.class, BatchBenchmark.class, RecallBenchmark.class})
 final class BenchCommand {
 
     @Command(name = "cpu", mixinStandardHelpOptions = true, modelTransformer = TableOptions.class,

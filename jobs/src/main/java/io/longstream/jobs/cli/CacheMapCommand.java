@@ -49,11 +49,12 @@ final class CacheMapCommand implements Callable<Integer>, Configured {
     public Integer call() throws IOException {
         SettingValues values = SettingValues.of(spec, settings());
         try (Model m = Model.load(values.get(Settings.MODEL), Settings.backendHere(values))) {
-            SessionMemory memory = new SessionMemories(m, Settings.policy(values), values.get(Settings.CHUNK), values.get(Settings.CACHE_DTYPE))
-                    .create(textFile.getFileName().toString());
+            SessionMemories memories = new SessionMemories(m, Settings.policy(values), values.get(Settings.CHUNK), values.get(Settings.CACHE_DTYPE));
+            SessionMemory memory = memories.create(textFile.getFileName().toString());
             TokenStream stream = new TokenStream(m.tokenizer(), Optional.empty(), m.config().bosTokenId);
             int[] opening = stream.start();
             int[] body = stream.document(Files.readString(textFile, StandardCharsets.UTF_8));
+            PositionWarning.print(spec.commandLine().getErr(), m.config(), memories.ropeMode(), opening.length + body.length);
             int[][][] byCache = CacheOccupancy.after(memory, opening, body);
             int ingested = opening.length + body.length;
             System.out.println("policy " + memory.spec() + ", " + ingested + " tokens ingested, chunk " + memory.chunk());

@@ -12,6 +12,7 @@ import io.longstream.jobs.config.Settings;
 import io.longstream.jobs.config.TableOptions;
 import io.longstream.state.cache.KvCache;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -78,6 +79,7 @@ final class GenerateCommand implements Callable<Integer>, Configured {
                 throw new IllegalArgumentException("--prompt is empty and the model has no BOS token to start from");
             }
             KvCache cache = model.transformer().newCache(values.get(Settings.CACHE_DTYPE));
+            PositionWarning.print(new PrintWriter(err, true), model.config(), cache.ropeMode(), (long) ids.length + maxTokens);
             TextStream stream = new TextStream(model.tokenizer());
             long start = System.nanoTime();
             Generator.Result r = new Generator(model.transformer(), values.get(Settings.CHUNK)).generate(ids, cache, sampler, maxTokens,

@@ -41,7 +41,7 @@ public final class LongstreamCli implements Callable<Integer> {
      * Bad input (a setting, a model folder) ends the command with one line that names it (exit 2), and so
      * does a broker that cannot be reached or refuses what was sent (exit 1).
      */
-    static CommandLine withErrorHandling(CommandLine cl) {
+    public static CommandLine withErrorHandling(CommandLine cl) {
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof ModelFormatException || e instanceof IllegalArgumentException) {
                 cmd.getErr().println("error: " + e.getMessage());

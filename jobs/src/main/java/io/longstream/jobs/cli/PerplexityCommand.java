@@ -8,6 +8,8 @@ import io.longstream.jobs.config.Setting;
 import io.longstream.jobs.config.SettingValues;
 import io.longstream.jobs.config.Settings;
 import io.longstream.jobs.config.TableOptions;
+import io.longstream.state.policy.KeptEntries;
+import io.longstream.state.policy.PolicySpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,7 +27,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "perplexity", mixinStandardHelpOptions = true, modelTransformer = TableOptions.class,
         description = {"Measure streaming perplexity under a cache policy, as StreamingLLM evaluates it.",
                 "Each line of the ids file is one stream, fed from an empty cache in chunks of the policy's c* under the policy",
-                "(--chunk 1: token by token, each token attending to at most B entries, itself included); prints one JSON object."})
+                "(--chunk 1: token by token, each token attending to at most B entries, itself included); prints one JSON object.",
+                "With --kept K, every policy keeps K entries and prefills in chunks of exactly --chunk, so policies compare at equal memory."})
 final class PerplexityCommand implements Callable<Integer>, Configured {
     @Spec
     CommandSpec spec;
@@ -35,7 +38,9 @@ final class PerplexityCommand implements Callable<Integer>, Configured {
 
     @Override
     public List<Setting<?>> settings() {
-        return Settings.POLICY_RUN;
+        List<Setting<?>> settings = new ArrayList<>(Settings.POLICY_RUN);
+        settings.add(Settings.KEPT);
+        return settings;
     }
 
     @Override
@@ -43,11 +48,17 @@ final class PerplexityCommand implements Callable<Integer>, Configured {
         SettingValues values = SettingValues.of(spec, settings());
         try (Model m = Model.load(values.get(Settings.MODEL), Settings.backendHere(values))) {
             List<int[]> streams = readIds(idsFile, m.config().vocab);
-            SessionMemories memories = new SessionMemories(m, Settings.policy(values), values.get(Settings.CHUNK),
-                    values.get(Settings.CACHE_DTYPE));
+            PolicySpec policy = Settings.policyAtKept(values, m.config().layers);
+            int chunk = values.get(Settings.CHUNK);
+            KeptEntries.Sizing sizing = KeptEntries.of(policy, m.config().layers, chunk);
+            SessionMemories memories = new SessionMemories(m, policy, chunk, values.get(Settings.CACHE_DTYPE));
+            PositionWarning.print(spec.commandLine().getErr(), m.config(), memories.ropeMode(), streams.stream().mapToLong(ids -> ids.length).max().orElse(0));
             StreamingPerplexity.Result r = new StreamingPerplexity(m.config().vocab).run(streams, i -> memories.create("stream-" + i));
-            System.out.println(String.format(Locale.ROOT, "{\"tokens\":%d,\"nll\":%.6f,\"ppl\":%.6f,\"max_cache_entries\":%d}",
-                    r.tokens, r.nll, r.ppl, r.maxCacheEntries));
+            System.out.println(String.format(Locale.ROOT, "{\"policy\":\"%s\",\"budget\":%d,\"chunk\":%d,\"kept_entries\":%d,"
+                            + "\"tokens\":%d,\"nll\":%.6f,\"ppl\":%.6f,\"max_cache_entries\":%d,\"mean_attended_entries\":%.1f,"
+                            + "\"cache_bytes\":%d}",
+                    policy, sizing.budget(), sizing.chunk(), sizing.kept(), r.tokens, r.nll, r.ppl, r.maxCacheEntries,
+                    r.meanAttendedEntries, r.cacheBytes));
         }
         return 0;
     }

@@ -6,6 +6,7 @@ import io.longstream.jobs.io.BrokerTimeout;
 import io.longstream.operators.EventLimits;
 import io.longstream.operators.SessionConfig;
 import io.longstream.state.cache.CacheDtype;
+import io.longstream.state.policy.KeptEntries;
 import io.longstream.state.policy.PolicySpec;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,6 +55,12 @@ public final class Settings {
             .description("most cache entries per layer and KV head, the attended chunk included (epicache: per episode, "
                     + "averaged over layers); 0 = unbounded; a budget= in --policy wins")
             .check(n -> n >= 0, "must be >= 0 (0 = unbounded)");
+    public static final Setting<Integer> KEPT = Setting.integer("--kept", "K")
+            .defaultValue(0)
+            .description("compare policies at equal kept entries: the budget at which the policy keeps K entries per layer and "
+                    + "KV head after each chunk (what a query attends besides itself), prefilling in chunks of exactly --chunk "
+                    + "(docs/kv-policies.md, Kept entries); instead of --budget; 0 = off")
+            .check(n -> n >= 0, "must be >= 0 (0 = off)");
 
     public static final Setting<Integer> PARALLELISM = Setting.integer("--parallelism", "N")
             .defaultValue(1)
@@ -145,7 +152,8 @@ public final class Settings {
 
     /** The table, in the reference's order. */
     public static final List<Setting<?>> ALL = List.of(MODEL, BACKEND, THREADS, GPU, GPU_CACHE_FRACTION, CHUNK, CACHE_DTYPE,
-            POLICY, BUDGET, PARALLELISM, MAX_PARALLELISM, CHECKPOINT_INTERVAL, DECODE_BLOCK, MAX_BATCH, IDLE_TTL, TOPIC_PREFIX, MAX_TEXT_BYTES, MAX_NEW_TOKENS,
+            POLICY, BUDGET, KEPT, PARALLELISM, MAX_PARALLELISM, CHECKPOINT_INTERVAL, DECODE_BLOCK, MAX_BATCH, IDLE_TTL,
+            TOPIC_PREFIX, MAX_TEXT_BYTES, MAX_NEW_TOKENS,
             BOOTSTRAP, GROUP_ID, TRANSACTIONAL_ID_PREFIX, PARTITIONS, REPLICATION, CHECKPOINTS, FROM_SAVEPOINT, JOB_NAME, TIMEOUT,
             DEMO_TIMEOUT);
 
@@ -173,5 +181,26 @@ public final class Settings {
     /** The job's policy: {@code --policy} with {@code --budget} where the spec sets no budget itself. */
     public static PolicySpec policy(SettingValues values) {
         return values.get(POLICY).withDefaultBudget(values.get(BUDGET));
+    }
+
+    /**
+     * An evaluation's policy: with {@code --kept K}, {@code --policy} at the budget that keeps K entries with c* =
+     * {@code --chunk} on a model of {@code layers}; else {@link #policy}.
+     *
+     * @throws IllegalArgumentException when --kept comes with a budget, or no budget keeps K with that chunk
+     */
+    public static PolicySpec policyAtKept(SettingValues values, int layers) {
+        int kept = values.get(KEPT);
+        if (kept == 0) {
+            return policy(values);
+        }
+        if (policy(values).budget() != 0) {
+            throw new IllegalArgumentException("--kept sets the budget: give it without --budget or a budget= in --policy");
+        }
+        try {
+            return KeptEntries.budgetFor(values.get(POLICY), layers, values.get(CHUNK), kept);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--kept " + kept + ": " + e.getMessage(), e);
+        }
     }
 }

@@ -42,6 +42,71 @@ class EvaluationCommandsTest {
         assertEquals(Math.exp(json.get("nll").asDouble()), json.get("ppl").asDouble(), 1e-3 * json.get("ppl").asDouble());
     }
 
+    /**
+     * --kept: sinks and epicache keep the same 64 entries with the same chunk of 16 (epicache at a larger B, since its
+     * patched prompt counts in it), and each line says B, c*, K, what a token attended and the bytes stored.
+     */
+    @Test
+    void perplexityComparesPoliciesAtEqualKeptEntries() throws Exception {
+        Path ids = dir.resolve("ids.txt");
+        // 1300 tokens: five 256-token pieces, so epicache (one utterance a segment) clusters into its 4 episodes
+        Files.writeString(ids, stream(1300));
+        JsonNode sinks = new ObjectMapper().readTree(okOut(run("perplexity", "--model", MODEL, "--ids-file", ids.toString(),
+                "--policy", "sinks", "--kept", "64", "--chunk", "16")));
+        JsonNode episodes = new ObjectMapper().readTree(okOut(run("perplexity", "--model", MODEL, "--ids-file", ids.toString(),
+                "--policy", "epicache:utterances=1,alpha=0", "--kept", "64", "--chunk", "16")));
+        assertEquals("sinks:budget=80", sinks.get("policy").asText());
+        // epicache: B - 16 - floor(B/4) = 64 first at B = 106
+        assertEquals(106, episodes.get("budget").asInt());
+        for (JsonNode r : new JsonNode[] {sinks, episodes}) {
+            assertEquals(64, r.get("kept_entries").asInt(), r.toString());
+            assertEquals(16, r.get("chunk").asInt(), r.toString());
+            assertTrue(r.get("mean_attended_entries").asDouble() > 40 && r.get("mean_attended_entries").asDouble() <= 64 + 16, r.toString());
+        }
+        assertEquals(80, sinks.get("max_cache_entries").asInt());
+        // two layers, two KV heads, head 16, bf16 keys and values: 128 bytes an entry (with its position), 64 kept
+        assertTrue(sinks.get("cache_bytes").asLong() >= 64 * 2 * 2 * 2 * 16 * 2, sinks.toString());
+        assertTrue(episodes.get("cache_bytes").asLong() > 3 * sinks.get("cache_bytes").asLong(), "four episode caches: " + episodes);
+
+        Result both = run("perplexity", "--model", MODEL, "--ids-file", ids.toString(), "--kept", "64", "--budget", "80");
+        assertEquals(2, both.exit);
+        assertEquals("error: --kept sets the budget: give it without --budget or a budget= in --policy", both.err.trim());
+        Result tooFew = run("perplexity", "--model", MODEL, "--ids-file", ids.toString(), "--policy", "sinks", "--kept", "8", "--chunk", "16");
+        assertEquals(2, tooFew.exit);
+        assertTrue(tooFew.err.startsWith("error: --kept 8: no budget makes sinks keep K = 8 entries with a chunk of C = 16"), tooFew.err);
+    }
+
+    private static String okOut(Result r) {
+        assertEquals(0, r.exit, r.err);
+        return r.out;
+    }
+
+    /** The fixture model is trained to 512 positions: full (original positions) past them warns, sinks (rank) never does. */
+    @Test
+    void perplexityWarnsWhenOriginalPositionsPassTheTrainedOnes() throws Exception {
+        Path ids = dir.resolve("long.txt");
+        Files.writeString(ids, stream(600));
+        Result full = run("perplexity", "--model", MODEL, "--ids-file", ids.toString(), "--policy", "full", "--chunk", "128");
+        assertEquals(0, full.exit, full.err);
+        assertEquals("warning: the stream passes the model's 512 trained positions (max_position_embeddings) under original-position "
+                + "RoPE: tokens from position 512 on run the model where it was not trained (600 tokens)", full.err.trim());
+        Result sinks = run("perplexity", "--model", MODEL, "--ids-file", ids.toString(), "--policy", "sinks", "--budget", "64");
+        assertEquals(0, sinks.exit, sinks.err);
+        assertEquals("", sinks.err, "rank positions stay below the budget");
+        Files.writeString(ids, stream(512));
+        Result trained = run("perplexity", "--model", MODEL, "--ids-file", ids.toString(), "--policy", "full", "--chunk", "128");
+        assertEquals(0, trained.exit, trained.err);
+        assertEquals("", trained.err, "512 tokens sit at positions 0..511");
+    }
+
+    private static String stream(int tokens) {
+        StringBuilder line = new StringBuilder();
+        for (int i = 0; i < tokens; i++) {
+            line.append(i == 0 ? "" : ",").append((i * 31 + 7) % 384);
+        }
+        return line + "\n";
+    }
+
     @Test
     void perplexityNamesTheLineOfABadId() throws Exception {
         Path ids = dir.resolve("bad.txt");

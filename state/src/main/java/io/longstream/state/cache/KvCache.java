@@ -56,6 +56,15 @@ public final class KvCache {
         ropeMode = mode;
     }
 
+    /** Entries per (layer, KV head), on average: what a query attends from this cache. */
+    public double meanEntries() {
+        long entries = 0;
+        for (HeadCache head : heads) {
+            entries += head.size();
+        }
+        return (double) entries / heads.length;
+    }
+
     /** Most entries any (layer, KV head) holds. */
     public int maxEntries() {
         int max = 0;

@@ -117,6 +117,16 @@ public final class PolicySpec implements Serializable {
         return new PolicySpec(name, withBudget);
     }
 
+    /** This spec with budget {@code budget} in place of its own (none: 0). */
+    public PolicySpec withBudget(int budget) {
+        Map<String, String> withBudget = new LinkedHashMap<>(params);
+        withBudget.remove(BUDGET);
+        if (budget != 0) {
+            withBudget.put(BUDGET, Integer.toString(budget));
+        }
+        return new PolicySpec(name, withBudget);
+    }
+
     @Override
     public String toString() {
         if (params.isEmpty()) {

@@ -1,0 +1,96 @@
+package io.longstream.jobs.bench;
+
+import io.longstream.conversations.Answers;
+import io.longstream.conversations.ConversationGenerator;
+import io.longstream.inference.AnswerDecoding;
+import io.longstream.inference.ForwardBatch;
+import io.longstream.inference.Generator;
+import io.longstream.inference.Model;
+import io.longstream.inference.Sampler;
+import io.longstream.inference.memory.SessionMemories;
+import io.longstream.inference.memory.SessionMemory;
+import io.longstream.state.cache.CacheDtype;
+import io.longstream.state.cache.KvCache;
+import io.longstream.state.policy.PolicySpec;
+import java.util.Arrays;
+
+/**
+ * One policy over the recall sessions, through the session memories as the session operator drives them: a session's
+ * tokens are prefilled in chunks of c* as soon as c* are pending, a query flushes the rest, is routed to a cache and
+ * answered greedily in a scratch overlay that is rolled back; documents and turns are shown to the memory as they
+ * come (epicache segments and clusters them).
+ */
+final class RecallRun {
+    private final Model model;
+    private final RecallSessions sessions;
+    private final int chunk;
+    private final CacheDtype dtype;
+
+    RecallRun(Model model, RecallSessions sessions, int chunk, CacheDtype dtype) {
+        this.model = model;
+        this.sessions = sessions;
+        this.chunk = chunk;
+        this.dtype = dtype;
+    }
+
+    RecallScore run(PolicySpec policy) {
+        SessionMemories memories = new SessionMemories(model, policy, chunk, dtype);
+        RecallScore score = new RecallScore();
+        ForwardBatch alone = new ForwardBatch(model.transformer());
+        long t0 = System.nanoTime();
+        for (RecallSessions.Session session : sessions.sessions()) {
+            SessionMemory memory = memories.create(session.id());
+            int[] pending = new int[0];
+            for (RecallSessions.Piece piece : session.pieces()) {
+                if (!piece.query()) {
+                    if (memory.ingestRefusal(pending.length + piece.tokens().length) != null) {
+                        throw new IllegalArgumentException(policy + " refuses session " + session.id() + ": "
+                                + memory.ingestRefusal(pending.length + piece.tokens().length));
+                    }
+                    if (piece.document()) {
+                        memory.observeDocument(piece.body());
+                    } else {
+                        memory.observeTurn(piece.role(), piece.text());
+                    }
+                    pending = RecallSessions.concat(pending, piece.tokens());
+                    for (; pending.length >= memory.chunk(); pending = Arrays.copyOfRange(pending, memory.chunk(), pending.length)) {
+                        memory.prefill(Arrays.copyOf(pending, memory.chunk()), false);
+                        score.tokens += memory.chunk();
+                    }
+                    continue;
+                }
+                if (pending.length > 0) {
+                    memory.prefill(pending, false);
+                    score.tokens += pending.length;
+                    pending = new int[0];
+                }
+                answer(memory, piece, score, alone);
+            }
+            score.cacheBytes = Math.max(score.cacheBytes, memory.bytes());
+            for (int k = 0; k < memory.cacheCount(); k++) {
+                score.answerCacheBytes = Math.max(score.answerCacheBytes, memory.cache(k).bytes());
+            }
+        }
+        score.seconds = (System.nanoTime() - t0) / 1e9;
+        return score;
+    }
+
+    private void answer(SessionMemory memory, RecallSessions.Piece query, RecallScore score, ForwardBatch alone) {
+        int[] prompt = query.tokens();
+        int maxNew = ConversationGenerator.MAX_NEW_TOKENS;
+        if (memory.queryRefusal(prompt.length, maxNew) != null) {
+            score.add(query.event(), false, false, 0);
+            return;
+        }
+        KvCache cache = memory.cache(memory.route(query.text()));
+        double attended = cache.meanEntries();
+        KvCache.Mark mark = cache.mark();
+        AnswerDecoding decoding = alone.runAlone(new AnswerDecoding(model.transformer(), memory.queryChunk(), prompt, new int[0], cache,
+                Sampler.greedy(), maxNew, model.stopTokenIds(), maxNew, token -> { }));
+        cache.rollback(mark);
+        Generator.Result result = decoding.result();
+        score.tokens += prompt.length + result.tokens.length;
+        boolean correct = Answers.matches(query.event().expected(), model.tokenizer().decode(result.tokens));
+        score.add(query.event(), true, correct, attended);
+    }
+}

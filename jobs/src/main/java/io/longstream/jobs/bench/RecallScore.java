@@ -1,0 +1,93 @@
+package io.longstream.jobs.bench;
+
+import io.longstream.conversations.ConversationEvent;
+import io.longstream.conversations.QuestionType;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** What one policy at one budget scored: exact matches by question type and by fact depth, and what it cost. */
+final class RecallScore {
+    /** Fact depth bands: where the (earlier) fact was stated, as a share of the text before the question. */
+    static final String[] DEPTHS = {"0-25%", "25-50%", "50-75%", "75-100%"};
+
+    private final int[] typeRight = new int[QuestionType.values().length];
+    private final int[] typeAsked = new int[QuestionType.values().length];
+    private final int[] depthRight = new int[DEPTHS.length];
+    private final int[] depthAsked = new int[DEPTHS.length];
+    private int right;
+    private int asked;
+    private int rejected;
+    private double attendedSum;
+    long cacheBytes;
+    long answerCacheBytes;
+    long tokens;
+    double seconds;
+
+    /** A query answered (or refused: {@code answered} false) from a cache holding {@code attended} entries a (layer, KV head). */
+    void add(ConversationEvent query, boolean answered, boolean correct, double attended) {
+        asked++;
+        if (!answered) {
+            rejected++;
+        }
+        attendedSum += attended;
+        int type = query.questionType().ordinal();
+        typeAsked[type]++;
+        if (!Double.isNaN(query.depth())) {
+            depthAsked[band(query.depth())]++;
+        }
+        if (correct) {
+            right++;
+            typeRight[type]++;
+            if (!Double.isNaN(query.depth())) {
+                depthRight[band(query.depth())]++;
+            }
+        }
+    }
+
+    private static int band(double depth) {
+        return Math.min(DEPTHS.length - 1, (int) (depth * DEPTHS.length));
+    }
+
+    int queries() {
+        return asked;
+    }
+
+    int rejected() {
+        return rejected;
+    }
+
+    double accuracy() {
+        return asked == 0 ? Double.NaN : (double) right / asked;
+    }
+
+    /** Accuracy by question type (its JSON name), NaN where none was asked. */
+    Map<String, Double> byType() {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (QuestionType t : QuestionType.values()) {
+            out.put(t.jsonName(), share(typeRight[t.ordinal()], typeAsked[t.ordinal()]));
+        }
+        return out;
+    }
+
+    /** Accuracy by depth band of the fact asked about ("not stated" questions have none), NaN where none was asked. */
+    Map<String, Double> byDepth() {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (int b = 0; b < DEPTHS.length; b++) {
+            out.put(DEPTHS[b], share(depthRight[b], depthAsked[b]));
+        }
+        return out;
+    }
+
+    /** Entries a query attended from memory, per (layer, KV head), on average (its own prompt and answer left out). */
+    double attendedEntries() {
+        return asked == 0 ? Double.NaN : attendedSum / asked;
+    }
+
+    double tokensPerSecond() {
+        return tokens / seconds;
+    }
+
+    private static double share(int right, int asked) {
+        return asked == 0 ? Double.NaN : (double) right / asked;
+    }
+}

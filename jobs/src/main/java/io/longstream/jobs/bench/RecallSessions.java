@@ -1,0 +1,94 @@
+package io.longstream.jobs.bench;
+
+import io.longstream.conversations.ConversationEvent;
+import io.longstream.conversations.ConversationGenerator;
+import io.longstream.inference.Model;
+import io.longstream.inference.text.ChatTemplate;
+import io.longstream.inference.text.ChatTemplate.Message;
+import io.longstream.inference.text.TokenStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Generated conversations as the session operator tokenises them (BOS, documents, turns through the chat template, a
+ * query as a user turn plus the generation prompt), once for every policy. A query leaves no trace and no answer is
+ * sent back (as in the training's held-out evaluation), so every policy sees the same stream whatever it answers.
+ */
+final class RecallSessions {
+    /**
+     * One event of a session's stream: tokens that enter the memory (a document's own ids, BOS left out, in {@code body}),
+     * or a query (its prompt) with its expected answer in {@code event}.
+     */
+    record Piece(int[] tokens, int[] body, ConversationEvent event, boolean document, String role, String text) {
+        boolean query() {
+            return event != null && event.kind() == ConversationEvent.Kind.QUERY;
+        }
+    }
+
+    /** A session's id, its pieces in order, and its stream's length in tokens (queries left out: they leave no trace). */
+    record Session(String id, List<Piece> pieces, int streamTokens) {
+    }
+
+    private final List<Session> sessions = new ArrayList<>();
+
+    /**
+     * @throws IllegalArgumentException when a session runs past the model's trained positions (max_position_embeddings),
+     *                                  naming it: the benchmark measures memory, not extrapolation
+     */
+    RecallSessions(Model model, ConversationGenerator generator) {
+        TokenStream tokens = new TokenStream(model.tokenizer(), ChatTemplate.load(model.dir()), model.config().bosTokenId);
+        int trained = model.config().maxPositions;
+        for (int s = 0; s < generator.spec().sessions(); s++) {
+            String id = ConversationGenerator.sessionId(generator.spec().seed(), s);
+            List<Piece> pieces = new ArrayList<>();
+            Message previous = null;
+            int length = 0;
+            int reach = 0;
+            for (ConversationEvent e : generator.session(s)) {
+                int[] start = length == 0 ? tokens.start() : new int[0];
+                switch (e.kind()) {
+                    case DOCUMENT -> {
+                        int[] body = tokens.document(e.text());
+                        pieces.add(new Piece(concat(start, body), body, e, true, null, e.text()));
+                        length += start.length + body.length;
+                    }
+                    case TURN -> {
+                        Message turn = new Message(e.role(), e.text());
+                        int[] body = concat(start, tokens.turn(previous, turn));
+                        pieces.add(new Piece(body, body, e, false, e.role(), e.text()));
+                        length += body.length;
+                        previous = turn;
+                    }
+                    case QUERY -> {
+                        int[] prompt = concat(start, tokens.query(previous, e.text()));
+                        pieces.add(new Piece(prompt, prompt, e, false, "user", e.text()));
+                        reach = Math.max(reach, length + prompt.length + ConversationGenerator.MAX_NEW_TOKENS);
+                    }
+                    default -> throw new IllegalStateException("unknown event kind " + e.kind());
+                }
+            }
+            reach = Math.max(reach, length);
+            if (trained > 0 && reach > trained) {
+                throw new IllegalArgumentException("session " + id + " reaches position " + reach + ", past the model's " + trained
+                        + " trained positions (max_position_embeddings): lower --max-words");
+            }
+            sessions.add(new Session(id, pieces, length));
+        }
+    }
+
+    List<Session> sessions() {
+        return sessions;
+    }
+
+    /** The mean stream length in tokens, what the budget fractions of --all are fractions of. */
+    double meanTokens() {
+        return sessions.stream().mapToInt(Session::streamTokens).average().orElse(0);
+    }
+
+    static int[] concat(int[] a, int[] b) {
+        int[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}
