@@ -10,6 +10,11 @@ import java.util.Arrays;
  * <p>Every output {@code y[t][r]} is a single fused multiply-add chain over k in increasing order,
  * starting from 0. Matrix-matrix and matrix-vector products, any blocking, thread count or vector
  * width therefore give the same bits.
+ *
+ * <p>Several tokens share each weight vector loaded, 4 panels x 4 tokens at a time. Tried against it on a 2-core
+ * Zen 4 VM (docs/bench.md, "Small-row kernels"): 2 panels x 6 tokens, the AVX2 sgemm shape that fits the 16 vector
+ * registers, was 0.6x as fast at 6 to 64 tokens; 4 panels x 3 tokens no faster; activations broadcast into a
+ * vector tile per 6 tokens and column block, 0.7x (the broadcasts cost what the tile saves).
  */
 public abstract class PackedMatrix {
     static final int PANELS = 4;

@@ -3,6 +3,7 @@ package io.longstream.inference.cpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.longstream.state.cache.CacheDtype;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -97,6 +98,50 @@ class PackedMatrixTest {
                     for (int j = 0; j < alone.length; j++) {
                         assertEquals(Float.floatToRawIntBits(alone[j]), Float.floatToRawIntBits(together[i][j]),
                                 "matrix " + i + ", " + n + " tokens, output " + j);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Batch invariance at the kernel: for every row count 1..40 (blocks of four tokens, every remainder, up to ten blocks), a
+     * batch of rows drawn at random from a pool, repeats and any order allowed, gives each row the bits it has when
+     * multiplied alone (the decode path), whatever the thread count. 300 columns span a full and a partial column block.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dtypes")
+    void everyRowOfABatchHasTheBitsOfThatRowAlone(Dtype dtype) {
+        SplittableRandom random = new SplittableRandom(dtype.ordinal() + 101);
+        int rows = 333;
+        int cols = 300;
+        int pool = 40;
+        PackedMatrix m = matrix(dtype, new float[rows][cols], random);
+        float[] x = new float[pool * cols];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextDouble(-1, 1);
+        }
+        float[][] alone = new float[pool][rows];
+        try (WorkerPool one = new WorkerPool(1)) {
+            for (int j = 0; j < pool; j++) {
+                m.multiply(Arrays.copyOfRange(x, j * cols, (j + 1) * cols), 1, alone[j], one);
+            }
+        }
+        for (int n = 1; n <= 40; n++) {
+            int[] picks = new int[n];
+            float[] batch = new float[n * cols];
+            for (int t = 0; t < n; t++) {
+                picks[t] = random.nextInt(pool);
+                System.arraycopy(x, picks[t] * cols, batch, t * cols, cols);
+            }
+            float[] y = new float[n * rows];
+            try (WorkerPool threads = new WorkerPool(2 + n % 2)) {
+                m.multiply(batch, n, y, threads);
+            }
+            for (int t = 0; t < n; t++) {
+                for (int r = 0; r < rows; r++) {
+                    if (Float.floatToRawIntBits(alone[picks[t]][r]) != Float.floatToRawIntBits(y[t * rows + r])) {
+                        assertEquals(alone[picks[t]][r], y[t * rows + r], n + " rows: row " + t + " (pool row " + picks[t] + "), output " + r);
                     }
                 }
             }
