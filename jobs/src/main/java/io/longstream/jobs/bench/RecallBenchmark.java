@@ -78,7 +78,7 @@ public final class RecallBenchmark implements Callable<Integer>, Configured {
     public Integer call() {
         SettingValues values = SettingValues.of(spec, settings());
         ConversationGenerator generator = new ConversationGenerator(new ConversationSpec(seed, sessions, minWords, maxWords));
-        try (Model model = Model.load(values.get(Settings.MODEL), values.get(Settings.THREADS))) {
+        try (Model model = Model.load(values.get(Settings.MODEL), Settings.backendHere(values))) {
             RecallSessions conversations = new RecallSessions(model, generator);
             double mean = conversations.meanTokens();
             int layers = model.config().layers;
