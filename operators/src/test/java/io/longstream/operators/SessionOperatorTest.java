@@ -29,7 +29,8 @@ class SessionOperatorTest {
 
     private static SessionConfig config(int chunk, int budget) {
         return new SessionConfig(MODEL.toString(), 1, chunk, PolicySpec.parse("full").withDefaultBudget(budget), CacheDtype.BF16,
-                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH);
+                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH,
+                SessionConfig.DEFAULT_MAX_BATCH_TOKENS);
     }
 
     private static SessionEvent doc(String session, String id, String text) {
@@ -160,7 +161,8 @@ class SessionOperatorTest {
     void aTurnTheChatTemplateRefusesIsRejectedAndTheSessionGoesOn(@TempDir Path dir) throws Exception {
         Path model = strictTemplateModel(dir);
         SessionConfig strict = new SessionConfig(model.toString(), 1, 32, PolicySpec.parse("full"), CacheDtype.BF16,
-                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH);
+                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH,
+                SessionConfig.DEFAULT_MAX_BATCH_TOKENS);
         try (SessionHarness h = SessionHarness.open(strict)) {
             h.send(turn("s", "t1", "user", "Hello."), turn("s", "t2", "narrator", "Meanwhile..."), query("s", "q"));
             assertEquals(1, h.rejects().size());
@@ -172,7 +174,8 @@ class SessionOperatorTest {
     @Test
     void anIdleSessionExpiresAfterItsTtlAndStartsAfreshWithItsNextEvent() throws Exception {
         SessionConfig expiring = new SessionConfig(MODEL.toString(), 1, 32, PolicySpec.parse("full"), CacheDtype.BF16,
-                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 50, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH);
+                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 50, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH,
+                SessionConfig.DEFAULT_MAX_BATCH_TOKENS);
         try (SessionHarness h = SessionHarness.open(expiring);
              SessionHarness fresh = SessionHarness.open(config(32, 0));
              SessionHarness remembering = SessionHarness.open(config(32, 0))) {
@@ -193,7 +196,8 @@ class SessionOperatorTest {
         SessionEvent[] events = {doc("s", "d1", "The tug Kestrel towed a yacht into the marina."),
             event("s", "q", Query.newBuilder().setQueryId("q").setText("Which tug?").setMaxNewTokens(9).setTemperature(0.9f).build())};
         SessionConfig blocksOfTwo = new SessionConfig(MODEL.toString(), 1, 32, PolicySpec.parse("full"), CacheDtype.BF16,
-                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, 2, SessionConfig.DEFAULT_MAX_BATCH);
+                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, 2, SessionConfig.DEFAULT_MAX_BATCH,
+                SessionConfig.DEFAULT_MAX_BATCH_TOKENS);
         List<Integer> atOnce;
         try (SessionHarness h = SessionHarness.open(config(32, 0))) {
             atOnce = h.send(events).answers().get(0).getTokenIds();
