@@ -185,7 +185,7 @@ public final class SessionOperator extends AbstractStreamOperator<Answer>
      * the first step runs even when it alone is larger), and the steps begun run as one batch. The next tick is a
      * separate callback, so barriers pass.
      */
-    private void tick(long time) throws Exception {
+    private void tick(long scheduled) throws Exception {
         tickScheduled = false;
         List<SessionSteps.Turn> taken = new ArrayList<>();
         List<SessionSteps.Turn> batched = new ArrayList<>();
@@ -212,7 +212,9 @@ public final class SessionOperator extends AbstractStreamOperator<Answer>
         }
         run(batched);
         if (!runnable.isEmpty()) {
-            scheduleTick(time + 1);
+            // due a millisecond from now, not at once: the task takes one input record between two callbacks that are
+            // due, so ticks back to back would read the input, and the checkpoint barriers in it, one record a tick
+            scheduleTick(getProcessingTimeService().getCurrentProcessingTime() + 1);
         }
     }
 
