@@ -65,6 +65,12 @@ public final class AnswerDecoding implements BatchedWork {
         }
     }
 
+    /** The prompt and the tokens before this block, then one row a token after the first of the block. */
+    @Override
+    public int tokens() {
+        return done() ? 0 : context.length + end - next - 1;
+    }
+
     @Override
     public boolean done() {
         return result != null;

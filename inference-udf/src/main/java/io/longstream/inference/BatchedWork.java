@@ -8,6 +8,12 @@ import java.util.List;
  * forward steps on distinct caches; the work learns their logits before it names its next round.
  */
 public interface BatchedWork {
+    /**
+     * The token rows the work forwards over all its rounds, at most (an answer may stop early): what it costs a tick
+     * whose tokens are budgeted, as a serving engine's scheduler counts a step's tokens.
+     */
+    int tokens();
+
     /** Whether the work has run its last round. */
     boolean done();
 

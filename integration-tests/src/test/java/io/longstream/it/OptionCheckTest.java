@@ -39,8 +39,9 @@ class OptionCheckTest {
     }
 
     @Test
-    void theDemoRefusesAZeroBatchBeforeItsBrokerStarts() {
+    void theDemoRefusesAZeroBatchOrTokenBudgetBeforeItsBrokerStarts() {
         assertRefused(LongstreamCli.commandLine(), "error: --max-batch must be >= 1, got 0", "demo", "--max-batch", "0");
+        assertRefused(LongstreamCli.commandLine(), "error: --max-batch-tokens must be >= 1, got 0", "demo", "--max-batch-tokens", "0");
     }
 
     @Test

@@ -9,6 +9,11 @@ public class RawRecord {
     public String topic;
     public int partition;
     public long offset;
+    /**
+     * The record's Kafka timestamp (ms; its producer's or the broker's, as the topic says): when it arrived, by which the
+     * session operator serves sessions first come first served. 0 for records read before it was kept.
+     */
+    public long timestamp;
     /** The record's key; null when it had none. */
     public byte[] key;
     /** The record's value; null for a tombstone. */
@@ -17,10 +22,11 @@ public class RawRecord {
     public RawRecord() {
     }
 
-    public RawRecord(String topic, int partition, long offset, byte[] key, byte[] value) {
+    public RawRecord(String topic, int partition, long offset, long timestamp, byte[] key, byte[] value) {
         this.topic = topic;
         this.partition = partition;
         this.offset = offset;
+        this.timestamp = timestamp;
         this.key = key;
         this.value = value;
     }

@@ -11,11 +11,12 @@ import java.nio.file.Paths;
  * configured (the option table of the {@code jobs} module), so it holds them as they are.
  */
 public final class SessionConfig implements Serializable {
-    private static final long serialVersionUID = 2L;
+    private static final long serialVersionUID = 3L;
 
     public static final long DEFAULT_LIVE_CACHE_BYTES = 256L << 20;
     public static final int DEFAULT_DECODE_BLOCK = 32;
     public static final int DEFAULT_MAX_BATCH = 16;
+    public static final int DEFAULT_MAX_BATCH_TOKENS = 2048;
 
     final String modelDir;
     /** Where the model runs; one model per backend per TaskManager, shared by its operator instances. */
@@ -33,9 +34,11 @@ public final class SessionConfig implements Serializable {
     final int decodeBlock;
     /** Sessions the operator advances per step as one batch. */
     final int maxBatch;
+    /** Token rows a tick's steps forward together, at most; a step larger than that runs alone. */
+    final int maxBatchTokens;
 
     public SessionConfig(String modelDir, Backend backend, int chunk, PolicySpec policy, CacheDtype cacheDtype, long liveCacheBytes,
-                         long idleTtlMillis, int decodeBlock, int maxBatch) {
+                         long idleTtlMillis, int decodeBlock, int maxBatch, int maxBatchTokens) {
         this.modelDir = modelDir;
         this.backend = backend;
         this.chunk = chunk;
@@ -45,6 +48,7 @@ public final class SessionConfig implements Serializable {
         this.idleTtlMillis = idleTtlMillis;
         this.decodeBlock = decodeBlock;
         this.maxBatch = maxBatch;
+        this.maxBatchTokens = maxBatchTokens;
         this.modelName = Paths.get(modelDir).getFileName().toString();
     }
 
@@ -87,6 +91,10 @@ public final class SessionConfig implements Serializable {
 
     public int maxBatch() {
         return maxBatch;
+    }
+
+    public int maxBatchTokens() {
+        return maxBatchTokens;
     }
 
     /**

@@ -11,8 +11,6 @@ import io.longstream.operators.episodes.EpisodeStore;
 import io.longstream.schemas.Answer;
 import java.nio.file.Paths;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -39,12 +37,14 @@ import org.apache.flink.util.OutputTag;
 
 /**
  * The session operator: keyed by session, it keeps each session's memory in state ({@link SessionStore}) and the
- * events waiting their turn, and advances the runnable sessions in batches: each tick takes up to
- * {@code maxBatch} of them, lets each begin its next expensive step ({@link SessionSteps}: a prefill chunk or an
- * answer block), runs all their work as shared forward passes ({@link ForwardBatch}, which reads the weights once per
- * pass for every session in it), then lets each finish. A session's result does not depend on its batch: the runtime
- * is batch-invariant. Ticks are processing-time callbacks, one after another, so checkpoint barriers pass between
- * them; which sessions are runnable is derived from state, so a restore picks up where the checkpoint stood.
+ * events waiting their turn, and advances the runnable sessions in batches: each tick takes them in the
+ * {@link RunQueue}'s order (sessions about to answer first, then first come first served), up to {@code maxBatch}
+ * sessions and {@code maxBatchTokens} token rows, lets each begin its next expensive step ({@link SessionSteps}: a
+ * prefill chunk or an answer block), runs all their work as shared forward passes ({@link ForwardBatch}, which reads
+ * the weights once per pass for every session in it), then lets each finish. A session's result does not depend on its
+ * batch: the runtime is batch-invariant. Ticks are processing-time callbacks, one after another, so checkpoint barriers
+ * pass between them, and the token budget bounds how long one takes; which sessions are runnable, and in what order,
+ * is derived from state, so a restore picks up where the checkpoint stood.
  */
 public final class SessionOperator extends AbstractStreamOperator<Answer>
         implements OneInputStreamOperator<SourcedEvent, Answer>, Triggerable<String, VoidNamespace> {
@@ -54,6 +54,7 @@ public final class SessionOperator extends AbstractStreamOperator<Answer>
 
     private final SessionConfig config;
     private final StepGuard guard;
+    private final TickListener ticks;
 
     private transient ValueState<SessionMeta> metaState;
     private transient ListState<SourcedEvent> waiting;
@@ -61,18 +62,19 @@ public final class SessionOperator extends AbstractStreamOperator<Answer>
     private transient SessionSteps steps;
     private transient ForwardBatch batch;
     private transient StepEffects.Emitter emitter;
-    /** Sessions with work to do, in the order they will be taken (round robin: a session stepped goes to the back). */
-    private transient LinkedHashSet<String> runnable;
+    /** Sessions with work to do, in the order ticks take them. */
+    private transient RunQueue runnable;
     private transient boolean tickScheduled;
 
     public SessionOperator(SessionConfig config) {
-        this(config, StepFaults.NONE);
+        this(config, StepFaults.NONE, TickListener.NONE);
     }
 
-    /** With {@code faults}, tests make steps fail that no real input breaks. */
-    SessionOperator(SessionConfig config, StepFaults faults) {
+    /** With {@code faults}, tests make steps fail that no real input breaks; {@code ticks} shows them what each tick runs. */
+    SessionOperator(SessionConfig config, StepFaults faults, TickListener ticks) {
         this.config = config;
         this.guard = new StepGuard(faults);
+        this.ticks = ticks;
     }
 
     @Override
@@ -80,9 +82,10 @@ public final class SessionOperator extends AbstractStreamOperator<Answer>
         super.initializeState(context);
         metaState = getPartitionedState(new ValueStateDescriptor<>(META, TypeInformation.of(SessionMeta.class)));
         waiting = getPartitionedState(new ListStateDescriptor<>(WAITING, TypeInformation.of(SourcedEvent.class)));
-        runnable = new LinkedHashSet<>();
+        runnable = new RunQueue();
         if (context.isRestored()) {
-            // a session has work when events wait or tokens are pending: both live in state, which this subtask's key groups hold
+            // a session has work when events wait or tokens are pending, and its place follows from them: all live in
+            // state, which this subtask's key groups hold
             List<String> keys;
             KeyedStateBackend<String> backend = getKeyedStateBackend();
             try (Stream<String> stored = backend.getKeys(List.of(WAITING, META), VoidNamespace.INSTANCE)) {
@@ -90,10 +93,7 @@ public final class SessionOperator extends AbstractStreamOperator<Answer>
             }
             for (String session : keys) {
                 setCurrentKey(session);
-                SessionMeta meta = metaState.value();
-                if (!queueOf().isEmpty() || (meta != null && meta.pending.length > 0)) {
-                    runnable.add(session);
-                }
+                runnable.put(session, metaOf(), queueOf());
             }
         }
     }
@@ -143,7 +143,10 @@ public final class SessionOperator extends AbstractStreamOperator<Answer>
             expiries.registerProcessingTimeTimer(VoidNamespace.INSTANCE, meta.expiresAt);
             metaState.update(meta);
         }
-        runnable.add(session);
+        if (!runnable.contains(session)) {
+            // an event behind others changes no place; a session that had nothing to do takes its place now
+            runnable.put(session, metaOf(), queueOf());
+        }
         scheduleTick(now);
     }
 
@@ -176,45 +179,78 @@ public final class SessionOperator extends AbstractStreamOperator<Answer>
         }
     }
 
-    /** One step for each of up to maxBatch runnable sessions; the next tick is a separate callback, so barriers pass. */
-    private void tick(long time) throws Exception {
+    /**
+     * One tick: sessions in the run queue's order each begin their next step, up to maxBatch sessions, until the next
+     * step would take the tick past maxBatchTokens token rows (that step is put back, and the session keeps its place;
+     * the first step runs even when it alone is larger), and the steps begun run as one batch. The next tick is a
+     * separate callback, so barriers pass.
+     */
+    private void tick(long scheduled) throws Exception {
         tickScheduled = false;
-        List<String> sessions = new ArrayList<>(Math.min(config.maxBatch, runnable.size()));
-        for (Iterator<String> it = runnable.iterator(); it.hasNext() && sessions.size() < config.maxBatch; ) {
-            sessions.add(it.next());
-            it.remove();
+        List<SessionSteps.Turn> taken = new ArrayList<>();
+        List<SessionSteps.Turn> batched = new ArrayList<>();
+        int tokens = 0;
+        String session;
+        while (taken.size() < config.maxBatch && (session = runnable.poll()) != null) {
+            SessionSteps.Turn turn = begin(session);
+            taken.add(turn);
+            if (turn.work() == null) {
+                continue;
+            }
+            int cost = turn.work().tokens();
+            if (!batched.isEmpty() && tokens + cost > config.maxBatchTokens) {
+                steps.withdraw(turn);
+                break;
+            }
+            batched.add(turn);
+            tokens += cost;
         }
-        advance(sessions);
+        for (SessionSteps.Turn turn : taken) {
+            if (turn.work() == null) {
+                save(turn);
+            }
+        }
+        run(batched);
         if (!runnable.isEmpty()) {
-            scheduleTick(time + 1);
+            // due a millisecond from now, not at once: the task takes one input record between two callbacks that are
+            // due, so ticks back to back would read the input, and the checkpoint barriers in it, one record a tick
+            scheduleTick(getProcessingTimeService().getCurrentProcessingTime() + 1);
         }
     }
 
     /**
-     * Begins a turn for every session, runs the work begun as one batch, and ends the turns. Work that breaks the
-     * batch as a whole (one session's bad input reaching the runtime) must not cost the others their step: then every
-     * turn is given up and taken again alone, where only the session at fault fails, under its guard.
+     * Runs the work begun in the turns as one batch and ends the turns. Work that breaks the batch as a whole (one
+     * session's bad input reaching the runtime) must not cost the others their step: then every turn is given up and
+     * taken again alone, where only the session at fault fails, under its guard.
      */
-    private void advance(List<String> sessions) throws Exception {
-        List<SessionSteps.Turn> turns = new ArrayList<>(sessions.size());
-        List<BatchedWork> works = new ArrayList<>();
-        for (String session : sessions) {
-            SessionSteps.Turn turn = begin(session);
-            if (turn.work() != null) {
-                turns.add(turn);
-                works.add(turn.work());
-            }
+    private void run(List<SessionSteps.Turn> turns) throws Exception {
+        if (turns.isEmpty()) {
+            return;
         }
+        List<BatchedWork> works = new ArrayList<>(turns.size());
+        List<TickListener.Step> ran = new ArrayList<>(turns.size());
+        for (SessionSteps.Turn turn : turns) {
+            works.add(turn.work());
+            ran.add(new TickListener.Step(turn.session, turn.kind(), turn.work().tokens()));
+        }
+        ticks.ran(ran);
         RuntimeException failure = null;
         try {
             batch.finish(works);
         } catch (RuntimeException e) {
-            if (works.size() > 1) {
+            if (turns.size() > 1) {
                 for (SessionSteps.Turn turn : turns) {
+                    // the cheap steps before the work stay done: saved, they are not taken twice
                     steps.abandon(turn);
+                    save(turn);
                 }
                 for (SessionSteps.Turn turn : turns) {
-                    advance(List.of(turn.session));
+                    SessionSteps.Turn alone = begin(turn.session);
+                    if (alone.work() == null) {
+                        save(alone);
+                    } else {
+                        run(List.of(alone));
+                    }
                 }
                 return;
             }
@@ -233,15 +269,12 @@ public final class SessionOperator extends AbstractStreamOperator<Answer>
 
     private SessionSteps.Turn begin(String session) throws Exception {
         setCurrentKey(session);
-        SessionSteps.Turn turn = steps.begin(session, metaOf(), queueOf(), emitter);
-        if (turn.work() == null) {
-            save(turn);
-        }
-        return turn;
+        return steps.begin(session, metaOf(), queueOf(), emitter);
     }
 
-    /** Writes the turn's bookkeeping and queue to state; a session with work left stays runnable. */
+    /** Writes the turn's bookkeeping and queue to state; a session with work left takes its place in the run queue. */
     private void save(SessionSteps.Turn turn) throws Exception {
+        setCurrentKey(turn.session);
         if (turn.meta.isEmpty()) {
             metaState.clear();
         } else {
@@ -249,7 +282,9 @@ public final class SessionOperator extends AbstractStreamOperator<Answer>
         }
         waiting.update(turn.queue);
         if (turn.more) {
-            runnable.add(turn.session);
+            runnable.put(turn.session, turn.meta, turn.queue);
+        } else {
+            runnable.remove(turn.session);
         }
     }
 

@@ -56,6 +56,11 @@ final class SessionSteps {
         BatchedWork work() {
             return begun == null ? null : begun.work;
         }
+
+        /** The kind of the expensive step begun (a prefill chunk or an answer block); only while there is one. */
+        StepKind kind() {
+            return begun.effects.current();
+        }
     }
 
     /** What finishes an expensive step once its work has run; returns whether the session has work left. */
@@ -150,12 +155,21 @@ final class SessionSteps {
     }
 
     /**
+     * Puts back the step begun in {@code turn} before its work ran (the tick's token budget is spent): nothing of it is
+     * committed, and the memory is as it was, since begun work changes it only as it runs; the cheap steps before it
+     * stay done, and the session takes the step again in a later tick.
+     */
+    void withdraw(Turn turn) {
+        turn.begun = null;
+        turn.more = true;
+    }
+
+    /**
      * Gives up the step begun in {@code turn} without committing anything, when the batch its work ran in failed as a
      * whole: the live memory the work may have changed is dropped, and the turn is to be taken again.
      */
     void abandon(Turn turn) {
-        turn.begun = null;
-        turn.more = true;
+        withdraw(turn);
         store.drop(turn.session);
     }
 

@@ -28,9 +28,9 @@ import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 
 /**
  * Batch invariance at the operator: sessions of random policies (epicache included) and random streams (documents,
- * turns, queries, resets) interleaved in one operator that advances up to N of them per tick, with a snapshot and a
- * restore somewhere in the middle, answer bit for bit as each session run alone with a batch of one, and leave the
- * same caches.
+ * turns, queries, resets) interleaved in one operator that advances up to N of them per tick within a token budget,
+ * with a snapshot and a restore somewhere in the middle, answer bit for bit as each session run alone with a batch of
+ * one, and leave the same caches.
  */
 class BatchInvarianceTest {
     private static final Path MODEL = Fixtures.model("llama-tiny-f32");
@@ -38,14 +38,14 @@ class BatchInvarianceTest {
     private static final String[] WORDS = ("the tide rose at six and the ferry left pier four while fog held the cargo ship "
             + "meridian until noon then forty containers were unloaded by the crane crew").split(" ");
 
-    private static SessionConfig config(int maxBatch) {
+    private static SessionConfig config(int maxBatch, int maxBatchTokens) {
         return new SessionConfig(MODEL.toString(), Backend.cpu(1), 32, PolicySpec.parse("full"), CacheDtype.BF16, SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, 3,
-                maxBatch);
+                maxBatch, maxBatchTokens);
     }
 
     @Property(tries = 6)
     void sessionsAnswerInAnyBatchAsAlone(@ForAll @IntRange(min = 2, max = 5) int sessions, @ForAll("batches") int maxBatch,
-                                         @ForAll long seed) throws Exception {
+                                         @ForAll("tokenBudgets") int maxBatchTokens, @ForAll long seed) throws Exception {
         SplittableRandom random = new SplittableRandom(seed);
         List<List<SessionEvent>> streams = new ArrayList<>();
         for (int s = 0; s < sessions; s++) {
@@ -54,7 +54,7 @@ class BatchInvarianceTest {
         Map<String, List<Integer>> alone = new TreeMap<>();
         Map<String, List<Integer>> aloneCaches = new TreeMap<>();
         for (List<SessionEvent> stream : streams) {
-            try (SessionHarness h = SessionHarness.open(config(1))) {
+            try (SessionHarness h = SessionHarness.open(config(1, SessionConfig.DEFAULT_MAX_BATCH_TOKENS))) {
                 h.send(stream.toArray(new SessionEvent[0]));
                 alone.putAll(answers(h.answers()));
                 aloneCaches.putAll(lastCaches(h.memory()));
@@ -67,18 +67,19 @@ class BatchInvarianceTest {
         Map<String, List<Integer>> batched = new TreeMap<>();
         List<MemoryUpdate> updates = new ArrayList<>();
         OperatorSubtaskState snapshot;
-        try (SessionHarness h = SessionHarness.open(config(maxBatch))) {
+        try (SessionHarness h = SessionHarness.open(config(maxBatch, maxBatchTokens))) {
             h.enqueue(interleaved.subList(0, cut).toArray(new SessionEvent[0])).fire(ticks);
             snapshot = h.snapshot();
             batched.putAll(answers(h.answers()));
             updates.addAll(h.memory());
         }
-        try (SessionHarness h = SessionHarness.restore(config(maxBatch), snapshot)) {
+        try (SessionHarness h = SessionHarness.restore(config(maxBatch, maxBatchTokens), snapshot)) {
             h.send(interleaved.subList(cut, interleaved.size()).toArray(new SessionEvent[0]));
             batched.putAll(answers(h.answers()));
             updates.addAll(h.memory());
         }
-        assertEquals(alone, batched, "answers of " + sessions + " sessions in batches of " + maxBatch + ", restored after "
+        assertEquals(alone, batched, "answers of " + sessions + " sessions in batches of " + maxBatch + " and " + maxBatchTokens
+                + " tokens, restored after "
                 + cut + " events and " + ticks + " ticks");
         assertEquals(aloneCaches, lastCaches(updates), "the caches each session is left with");
     }
@@ -86,6 +87,12 @@ class BatchInvarianceTest {
     @net.jqwik.api.Provide
     net.jqwik.api.Arbitrary<Integer> batches() {
         return net.jqwik.api.Arbitraries.of(2, 3, 16);
+    }
+
+    /** Token budgets from one row a tick (every step alone) to more than any tick here takes. */
+    @net.jqwik.api.Provide
+    net.jqwik.api.Arbitrary<Integer> tokenBudgets() {
+        return net.jqwik.api.Arbitraries.of(1, 40, 100, SessionConfig.DEFAULT_MAX_BATCH_TOKENS);
     }
 
     /** A session's events: its own policy first (or the job's), then documents, turns and queries, now and then a reset. */

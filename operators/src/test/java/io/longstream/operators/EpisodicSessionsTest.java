@@ -38,7 +38,8 @@ class EpisodicSessionsTest {
 
     private static SessionConfig config(long liveCacheBytes) {
         return new SessionConfig(MODEL.toString(), Backend.cpu(1), 512, PolicySpec.parse("epicache").withDefaultBudget(BUDGET), CacheDtype.BF16,
-                liveCacheBytes, 0, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH);
+                liveCacheBytes, 0, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH,
+                SessionConfig.DEFAULT_MAX_BATCH_TOKENS);
     }
 
     /** A conversation that changes topic every four turns, with a question now and then. */
@@ -158,7 +159,8 @@ class EpisodicSessionsTest {
     @Test
     void setPolicyChoosesEpicacheBeforeTheFirstEventAndRefusesTheSwitchLater() throws Exception {
         SessionConfig sinks = new SessionConfig(MODEL.toString(), Backend.cpu(1), 512, PolicySpec.parse("sinks").withDefaultBudget(BUDGET), CacheDtype.BF16,
-                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH);
+                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH,
+                SessionConfig.DEFAULT_MAX_BATCH_TOKENS);
         try (SessionHarness h = SessionHarness.open(sinks)) {
             List<SessionEvent> events = new ArrayList<>();
             events.add(event("s", "switch", Control.newBuilder().setAction(ControlAction.SET_POLICY).setPolicySpec("epicache:episodes=2").build()));

@@ -27,7 +27,7 @@ class EventDecoderTest {
     void aGoodEventPassesWithItsCoordinates() throws Exception {
         SessionEvent e = event("s", "e1", DocumentChunk.newBuilder().setDocId("d").setText("fine").setMetadata(Map.of()).build());
         try (OneInputStreamOperatorTestHarness<RawRecord, SourcedEvent> h = decoder()) {
-            h.processElement(new StreamRecord<>(new RawRecord("events", 3, 17, key("s"), WireEncoder.encode(e))));
+            h.processElement(new StreamRecord<>(new RawRecord("events", 3, 17, 0, key("s"), WireEncoder.encode(e))));
             List<SourcedEvent> out = h.extractOutputValues();
             assertEquals(1, out.size());
             assertEquals("s", out.get(0).sessionId);
@@ -54,7 +54,7 @@ class EventDecoderTest {
         };
         try (OneInputStreamOperatorTestHarness<RawRecord, SourcedEvent> h = decoder()) {
             for (int i = 0; i < cases.length; i++) {
-                h.processElement(new StreamRecord<>(new RawRecord("events", 1, i, key("s"), (byte[]) cases[i][0])));
+                h.processElement(new StreamRecord<>(new RawRecord("events", 1, i, 0, key("s"), (byte[]) cases[i][0])));
             }
             assertEquals(0, h.extractOutputValues().size());
             List<Rejected> rejects = new ArrayList<>();

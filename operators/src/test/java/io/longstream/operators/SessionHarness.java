@@ -25,9 +25,9 @@ final class SessionHarness implements AutoCloseable {
     private long time;
     private long offset;
 
-    private SessionHarness(SessionConfig config, StepFaults faults, OperatorSubtaskState restore) throws Exception {
+    private SessionHarness(SessionConfig config, StepFaults faults, TickListener ticks, OperatorSubtaskState restore) throws Exception {
         harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                new SessionOperator(config, faults), SourcedEvent::getSessionId, Types.STRING);
+                new SessionOperator(config, faults, ticks), SourcedEvent::getSessionId, Types.STRING);
         harness.setStateBackend(new EmbeddedRocksDBStateBackend(true));
         if (restore != null) {
             harness.initializeState(restore);
@@ -36,16 +36,25 @@ final class SessionHarness implements AutoCloseable {
     }
 
     static SessionHarness open(SessionConfig config) throws Exception {
-        return new SessionHarness(config, StepFaults.NONE, null);
+        return new SessionHarness(config, StepFaults.NONE, TickListener.NONE, null);
     }
 
     /** An operator whose steps fail where {@code faults} says. */
     static SessionHarness open(SessionConfig config, StepFaults faults) throws Exception {
-        return new SessionHarness(config, faults, null);
+        return new SessionHarness(config, faults, TickListener.NONE, null);
+    }
+
+    /** An operator that shows {@code ticks} what each of its ticks runs. */
+    static SessionHarness open(SessionConfig config, TickListener ticks) throws Exception {
+        return new SessionHarness(config, StepFaults.NONE, ticks, null);
     }
 
     static SessionHarness restore(SessionConfig config, OperatorSubtaskState state) throws Exception {
-        return new SessionHarness(config, StepFaults.NONE, state);
+        return restore(config, state, TickListener.NONE);
+    }
+
+    static SessionHarness restore(SessionConfig config, OperatorSubtaskState state, TickListener ticks) throws Exception {
+        return new SessionHarness(config, StepFaults.NONE, ticks, state);
     }
 
     static SessionEvent event(String session, String id, Object payload) {
@@ -63,10 +72,11 @@ final class SessionHarness implements AutoCloseable {
         return this;
     }
 
-    /** Hands the events to the operator without firing any timer. */
+    /** Hands the events to the operator without firing any timer, as records of partition 0 stamped with the time now. */
     SessionHarness enqueue(SessionEvent... events) throws Exception {
         for (SessionEvent e : events) {
-            RawRecord raw = new RawRecord("events", 0, offset++, e.getSessionId().getBytes(StandardCharsets.UTF_8), WireEncoder.encode(e));
+            RawRecord raw = new RawRecord("events", 0, offset++, time, e.getSessionId().getBytes(StandardCharsets.UTF_8),
+                    WireEncoder.encode(e));
             harness.processElement(new StreamRecord<>(new SourcedEvent(e, raw)));
         }
         return this;

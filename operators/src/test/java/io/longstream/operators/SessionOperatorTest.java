@@ -30,7 +30,8 @@ class SessionOperatorTest {
 
     private static SessionConfig config(int chunk, int budget) {
         return new SessionConfig(MODEL.toString(), Backend.cpu(1), chunk, PolicySpec.parse("full").withDefaultBudget(budget), CacheDtype.BF16,
-                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH);
+                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH,
+                SessionConfig.DEFAULT_MAX_BATCH_TOKENS);
     }
 
     private static SessionEvent doc(String session, String id, String text) {
@@ -161,7 +162,8 @@ class SessionOperatorTest {
     void aTurnTheChatTemplateRefusesIsRejectedAndTheSessionGoesOn(@TempDir Path dir) throws Exception {
         Path model = strictTemplateModel(dir);
         SessionConfig strict = new SessionConfig(model.toString(), Backend.cpu(1), 32, PolicySpec.parse("full"), CacheDtype.BF16,
-                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH);
+                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH,
+                SessionConfig.DEFAULT_MAX_BATCH_TOKENS);
         try (SessionHarness h = SessionHarness.open(strict)) {
             h.send(turn("s", "t1", "user", "Hello."), turn("s", "t2", "narrator", "Meanwhile..."), query("s", "q"));
             assertEquals(1, h.rejects().size());
@@ -173,7 +175,8 @@ class SessionOperatorTest {
     @Test
     void anIdleSessionExpiresAfterItsTtlAndStartsAfreshWithItsNextEvent() throws Exception {
         SessionConfig expiring = new SessionConfig(MODEL.toString(), Backend.cpu(1), 32, PolicySpec.parse("full"), CacheDtype.BF16,
-                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 50, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH);
+                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 50, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH,
+                SessionConfig.DEFAULT_MAX_BATCH_TOKENS);
         try (SessionHarness h = SessionHarness.open(expiring);
              SessionHarness fresh = SessionHarness.open(config(32, 0));
              SessionHarness remembering = SessionHarness.open(config(32, 0))) {
@@ -194,7 +197,8 @@ class SessionOperatorTest {
         SessionEvent[] events = {doc("s", "d1", "The tug Kestrel towed a yacht into the marina."),
             event("s", "q", Query.newBuilder().setQueryId("q").setText("Which tug?").setMaxNewTokens(9).setTemperature(0.9f).build())};
         SessionConfig blocksOfTwo = new SessionConfig(MODEL.toString(), Backend.cpu(1), 32, PolicySpec.parse("full"), CacheDtype.BF16,
-                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, 2, SessionConfig.DEFAULT_MAX_BATCH);
+                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, 2, SessionConfig.DEFAULT_MAX_BATCH,
+                SessionConfig.DEFAULT_MAX_BATCH_TOKENS);
         List<Integer> atOnce;
         try (SessionHarness h = SessionHarness.open(config(32, 0))) {
             atOnce = h.send(events).answers().get(0).getTokenIds();

@@ -33,7 +33,8 @@ class SessionPoliciesTest {
 
     private static SessionConfig config(String policy) {
         return new SessionConfig(MODEL.toString(), Backend.cpu(1), 64, PolicySpec.parse(policy).withDefaultBudget(BUDGET), CacheDtype.BF16,
-                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH);
+                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH,
+                SessionConfig.DEFAULT_MAX_BATCH_TOKENS);
     }
 
     /** Documents totalling several budgets, with queries in between. */

@@ -41,7 +41,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class SessionStepFailuresTest {
     private static final Path MODEL = Fixtures.model("llama-tiny-f32");
     private static final SessionConfig CONFIG = new SessionConfig(MODEL.toString(), Backend.cpu(1), 32, PolicySpec.parse("full"), CacheDtype.BF16,
-                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH);
+                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH,
+                SessionConfig.DEFAULT_MAX_BATCH_TOKENS);
 
     /** Throws at the n-th step of {@code kind} done for {@code session}. */
     private static final class FailNth implements StepFaults {
@@ -153,7 +154,8 @@ class SessionStepFailuresTest {
     @Test
     void aSwitchToLacacheFarBelowTheCacheCompactsInRoundsAndTheSessionGoesOn() throws Exception {
         SessionConfig bigChunks = new SessionConfig(MODEL.toString(), Backend.cpu(1), 512, PolicySpec.parse("full"), CacheDtype.BF16,
-                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH);
+                SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, SessionConfig.DEFAULT_DECODE_BLOCK, SessionConfig.DEFAULT_MAX_BATCH,
+                SessionConfig.DEFAULT_MAX_BATCH_TOKENS);
         try (SessionHarness h = SessionHarness.open(bigChunks)) {
             List<SessionEvent> events = new ArrayList<>(GOOD);
             events.add(1, doc("bad", "big", "tide and fog at the pier ".repeat(300)));

@@ -210,6 +210,16 @@ public final class EpicacheMemory implements SessionMemory {
             this.predicting = predicting;
         }
 
+        /** The chunk into every episode cache, then every episode's patched prompt. */
+        @Override
+        public int tokens() {
+            int rows = chunk.length * caches.size();
+            for (int k = 0; k < caches.size(); k++) {
+                rows += patchedPrompts.get(k).length;
+            }
+            return rows;
+        }
+
         @Override
         public boolean done() {
             return result != null;

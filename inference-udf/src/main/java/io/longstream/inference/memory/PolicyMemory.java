@@ -90,6 +90,11 @@ public final class PolicyMemory implements SessionMemory {
             private Prefill result;
 
             @Override
+            public int tokens() {
+                return tokens.length;
+            }
+
+            @Override
             public boolean done() {
                 return result != null;
             }

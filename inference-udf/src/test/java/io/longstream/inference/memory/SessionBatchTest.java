@@ -5,6 +5,7 @@ import io.longstream.inference.BatchedWork;
 import io.longstream.inference.CachePages;
 import io.longstream.inference.Fixtures;
 import io.longstream.inference.ForwardBatch;
+import io.longstream.inference.ForwardStep;
 import io.longstream.inference.Generator;
 import io.longstream.inference.LoadedModels;
 import io.longstream.inference.Model;
@@ -164,7 +165,7 @@ class SessionBatchTest {
             Collections.shuffle(round, order);
             List<BatchedWork> works = new ArrayList<>();
             for (Batched b : round) {
-                works.add(b.work);
+                works.add(b.counted());
             }
             batch.round(works);
             for (Batched b : round) {
@@ -292,6 +293,9 @@ class SessionBatchTest {
         SessionMemory memory;
         int next;
         BatchedWork work;
+        /** The token rows the work in flight said it forwards at most, and those it forwarded so far. */
+        int promised;
+        int rows;
         Query query;
         KvCache answerCache;
         KvCache.Mark mark;
@@ -340,10 +344,47 @@ class SessionBatchTest {
                     sampler(query, generated.length), query.maxNew(), model.stopTokenIds(), query.block(), id -> { });
         }
 
+        /** The work in flight, counting the rows of its forwards; what it promised is taken before its first round. */
+        BatchedWork counted() {
+            if (rows == 0) {
+                promised = work.tokens();
+            }
+            BatchedWork inner = work;
+            return new BatchedWork() {
+                @Override
+                public int tokens() {
+                    return inner.tokens();
+                }
+
+                @Override
+                public boolean done() {
+                    return inner.done();
+                }
+
+                @Override
+                public List<ForwardStep> nextForwards() {
+                    List<ForwardStep> steps = inner.nextForwards();
+                    steps.forEach(step -> rows += step.tokens().length);
+                    return steps;
+                }
+
+                @Override
+                public void forwarded(List<float[]> logits) {
+                    inner.forwarded(logits);
+                }
+            };
+        }
+
         void afterRound() {
             if (!work.done()) {
                 return;
             }
+            // an answer that stops early forwards fewer rows than it promised, every other work exactly as many
+            boolean early = work instanceof AnswerDecoding answer && answer.result().finishReason == Generator.FinishReason.STOP;
+            if (early ? rows > promised : rows != promised) {
+                throw new AssertionError(work + " promised " + promised + " token rows and forwarded " + rows);
+            }
+            rows = 0;
             if (work instanceof MemoryChunk chunk) {
                 outcomes.add(new Outcome("prefill evicted " + chunk.result().evicted(), chunk.result().logits()));
                 work = null;

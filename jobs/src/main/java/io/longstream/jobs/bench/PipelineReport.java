@@ -57,10 +57,10 @@ public final class PipelineReport {
     public void printTable(PrintStream out) {
         out.println();
         out.printf("Pipeline benchmark on %s%n", machine);
-        out.printf(Locale.ROOT, "model %s; %d sessions x %d events (%d queries, max %d new tokens each, greedy); max batch %d;"
-                        + " policy %s; checkpoint every %.1f s; load average %.1f before, %.1f after%n", model, plan.sessions(),
-                plan.eventsPerSession(), queries, plan.answerTokens(), settings.maxBatch, settings.policy,
-                settings.checkpointInterval.toMillis() / 1000.0, loadBefore, loadAfter);
+        out.printf(Locale.ROOT, "model %s; %d sessions x %d events (%d queries, max %d new tokens each, greedy); max batch %d,"
+                        + " %d tokens; policy %s; checkpoint every %.1f s; load average %.1f before, %.1f after%n", model, plan.sessions(),
+                plan.eventsPerSession(), queries, plan.answerTokens(), settings.maxBatch, settings.maxBatchTokens,
+                settings.policy, settings.checkpointInterval.toMillis() / 1000.0, loadBefore, loadAfter);
         out.printf(Locale.ROOT, "%d tokens ingested, %d prompt tokens, %d tokens decoded; answers %d/%d, rejected %d;"
                         + " pipeline answers %s the bare runtime's%n", pipeline.ingestedTokens(), bare.promptTokens(), decoded(),
                 pipeline.answers().size(), queries, pipeline.rejected(), sameAnswers ? "bit-identical to" : "DIFFER from");
@@ -85,6 +85,7 @@ public final class PipelineReport {
         root.put("sessions", plan.sessions());
         root.put("events_per_session", plan.eventsPerSession());
         root.put("max_batch", settings.maxBatch);
+        root.put("max_batch_tokens", settings.maxBatchTokens);
         root.put("backend", settings.backend.kind().toString());
         root.put("threads", settings.backend.threads());
         root.put("policy", settings.policy.toString());

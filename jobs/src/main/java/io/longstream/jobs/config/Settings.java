@@ -82,6 +82,12 @@ public final class Settings {
             .defaultValue(SessionConfig.DEFAULT_MAX_BATCH)
             .description("sessions the session operator advances per step as one batch")
             .check(n -> n >= 1, "must be >= 1");
+    public static final Setting<Integer> MAX_BATCH_TOKENS = Setting.integer("--max-batch-tokens", "N")
+            .defaultValue(SessionConfig.DEFAULT_MAX_BATCH_TOKENS)
+            .description("token rows one step of the session operator forwards, at most: answers first, then prefill chunks "
+                    + "first come first served until the next would pass N (a chunk larger than N runs alone); bounds a step's "
+                    + "time, so answers and checkpoints do not wait for every session's prefill")
+            .check(n -> n >= 1, "must be >= 1");
     public static final Setting<Duration> IDLE_TTL = Setting.seconds("--idle-ttl")
             .defaultValue(() -> Duration.ZERO, "0")
             .description("drop a session idle this long, saying so on the memory topic; 0 = never")
@@ -143,7 +149,8 @@ public final class Settings {
             CACHE_DTYPE, POLICY, BUDGET);
     /** What the pipeline takes wherever it runs (the model checked with the pipeline, since the demo has its own). */
     public static final List<Setting<?>> PIPELINE = List.of(MODEL, BACKEND, THREADS, GPU, GPU_CACHE_FRACTION, CHUNK, CACHE_DTYPE,
-            POLICY, BUDGET, PARALLELISM, MAX_PARALLELISM, CHECKPOINT_INTERVAL, DECODE_BLOCK, MAX_BATCH, IDLE_TTL, TOPIC_PREFIX, MAX_TEXT_BYTES, MAX_NEW_TOKENS);
+            POLICY, BUDGET, PARALLELISM, MAX_PARALLELISM, CHECKPOINT_INTERVAL, DECODE_BLOCK, MAX_BATCH, MAX_BATCH_TOKENS, IDLE_TTL,
+            TOPIC_PREFIX, MAX_TEXT_BYTES, MAX_NEW_TOKENS);
     /** What a job on a Kafka cluster takes besides the pipeline: the broker, its topics, its state. */
     public static final List<Setting<?>> KAFKA_JOB = List.of(BOOTSTRAP.required(), GROUP_ID, TRANSACTIONAL_ID_PREFIX, PARTITIONS,
             REPLICATION, CHECKPOINTS, FROM_SAVEPOINT);
@@ -152,7 +159,7 @@ public final class Settings {
 
     /** The table, in the reference's order. */
     public static final List<Setting<?>> ALL = List.of(MODEL, BACKEND, THREADS, GPU, GPU_CACHE_FRACTION, CHUNK, CACHE_DTYPE,
-            POLICY, BUDGET, KEPT, PARALLELISM, MAX_PARALLELISM, CHECKPOINT_INTERVAL, DECODE_BLOCK, MAX_BATCH, IDLE_TTL,
+            POLICY, BUDGET, KEPT, PARALLELISM, MAX_PARALLELISM, CHECKPOINT_INTERVAL, DECODE_BLOCK, MAX_BATCH, MAX_BATCH_TOKENS, IDLE_TTL,
             TOPIC_PREFIX, MAX_TEXT_BYTES, MAX_NEW_TOKENS,
             BOOTSTRAP, GROUP_ID, TRANSACTIONAL_ID_PREFIX, PARTITIONS, REPLICATION, CHECKPOINTS, FROM_SAVEPOINT, JOB_NAME, TIMEOUT,
             DEMO_TIMEOUT);

@@ -8,6 +8,7 @@ import static io.longstream.jobs.config.Settings.DECODE_BLOCK;
 import static io.longstream.jobs.config.Settings.GROUP_ID;
 import static io.longstream.jobs.config.Settings.IDLE_TTL;
 import static io.longstream.jobs.config.Settings.MAX_BATCH;
+import static io.longstream.jobs.config.Settings.MAX_BATCH_TOKENS;
 import static io.longstream.jobs.config.Settings.MAX_NEW_TOKENS;
 import static io.longstream.jobs.config.Settings.MAX_PARALLELISM;
 import static io.longstream.jobs.config.Settings.MAX_TEXT_BYTES;
@@ -55,6 +56,8 @@ public final class PipelineSettings {
     public int decodeBlock;
     /** Sessions the session operator advances per step as one batch. */
     public int maxBatch;
+    /** Token rows one step forwards at most (answers first, then prefill first come first served). */
+    public int maxBatchTokens;
     /** Idle sessions are dropped after this long; zero keeps them forever. */
     public Duration idleTtl;
 
@@ -80,6 +83,7 @@ public final class PipelineSettings {
         checkpointInterval = values.get(CHECKPOINT_INTERVAL);
         decodeBlock = values.get(DECODE_BLOCK);
         maxBatch = values.get(MAX_BATCH);
+        maxBatchTokens = values.get(MAX_BATCH_TOKENS);
         idleTtl = values.get(IDLE_TTL);
     }
 
@@ -116,7 +120,7 @@ public final class PipelineSettings {
 
     SessionConfig sessionConfig() {
         return new SessionConfig(modelDir.toAbsolutePath().toString(), backend, chunk, policy, cacheDtype, liveCacheBytes,
-                idleTtl.toMillis(), decodeBlock, maxBatch);
+                idleTtl.toMillis(), decodeBlock, maxBatch, maxBatchTokens);
     }
 
     EventLimits limits() {

@@ -12,7 +12,7 @@ final class RawRecordDeserializer implements KafkaRecordDeserializationSchema<Ra
 
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<RawRecord> out) {
-        out.collect(new RawRecord(record.topic(), record.partition(), record.offset(), record.key(), record.value()));
+        out.collect(new RawRecord(record.topic(), record.partition(), record.offset(), record.timestamp(), record.key(), record.value()));
     }
 
     @Override

@@ -25,7 +25,7 @@ class PipelineBenchTest {
         PrintStream err = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
         int exit = LongstreamCli.withErrorHandling(new CommandLine(new PipelineBenchCommand(new PrintStream(out, true, StandardCharsets.UTF_8), err)))
                 .execute("--model", Fixtures.model("llama-tiny-f32").toString(), "--sessions", "3", "--events-per-session", "4",
-                        "--max-batch", "2", "--checkpoint-interval", "0.5", "--json");
+                        "--max-batch", "2", "--max-batch-tokens", "300", "--checkpoint-interval", "0.5", "--json");
         assertEquals(0, exit, out.toString(StandardCharsets.UTF_8));
         JsonNode r = new ObjectMapper().readTree(out.toByteArray());
 
@@ -33,6 +33,7 @@ class PipelineBenchTest {
         assertTrue(r.get("machine").asText().contains("cores"), r.toString());
         assertEquals(3, r.get("sessions").asInt());
         assertEquals(2, r.get("max_batch").asInt());
+        assertEquals(300, r.get("max_batch_tokens").asInt());
         // each session: document, query, turn, query
         assertEquals(12, r.get("events").asInt());
         assertEquals(6, r.get("queries").asInt());

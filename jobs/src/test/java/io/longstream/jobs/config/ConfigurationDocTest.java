@@ -53,6 +53,7 @@ class ConfigurationDocTest {
         assertEquals("--cache-dtype f8: unknown cache dtype 'f8' (expected f32, bf16, f16 or int8)",
                 message(() -> Settings.CACHE_DTYPE.valueOf("f8")));
         assertEquals("--max-batch must be >= 1, got 0", message(() -> Settings.MAX_BATCH.valueOf("0")));
+        assertEquals("--max-batch-tokens must be >= 1, got 0", message(() -> Settings.MAX_BATCH_TOKENS.valueOf("0")));
         assertEquals("sinks:start=2,budget=64", Settings.policy(valuesOf("--policy", "sinks:start=2", "--budget", "64")).toString());
         assertEquals("sinks:budget=8", Settings.policy(valuesOf("--policy", "sinks:budget=8", "--budget", "64")).toString(),
                 "a budget in the spec wins");

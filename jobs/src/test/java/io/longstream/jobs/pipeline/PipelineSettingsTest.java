@@ -27,7 +27,7 @@ class PipelineSettingsTest {
     void theOptionsReachTheSessionConfigTyped() {
         PipelineSettings settings = new PipelineSettings(values("--model", MODEL, "--threads", "2", "--chunk", "64", "--policy",
                 "sinks:start=2", "--budget", "96", "--cache-dtype", "f32", "--decode-block", "4", "--max-batch", "3",
-                "--idle-ttl", "1.5", "--topic-prefix", "t")).check();
+                "--max-batch-tokens", "700", "--idle-ttl", "1.5", "--topic-prefix", "t")).check();
         SessionConfig config = settings.sessionConfig();
         assertEquals(Backend.cpu(2), config.backend());
         assertEquals(64, config.chunk());
@@ -35,6 +35,7 @@ class PipelineSettingsTest {
         assertEquals(CacheDtype.F32, config.cacheDtype());
         assertEquals(4, config.decodeBlock());
         assertEquals(3, config.maxBatch());
+        assertEquals(700, config.maxBatchTokens());
         assertEquals(1500, config.idleTtlMillis());
         assertEquals("llama-tiny-f32", config.modelName());
         assertEquals("t.events", settings.topics.events);
@@ -65,6 +66,7 @@ class PipelineSettingsTest {
         SessionConfig config = new PipelineSettings(values("--model", MODEL)).check().sessionConfig();
         assertEquals(Settings.CHUNK.defaultValue(), config.chunk());
         assertEquals(SessionConfig.DEFAULT_MAX_BATCH, config.maxBatch());
+        assertEquals(SessionConfig.DEFAULT_MAX_BATCH_TOKENS, config.maxBatchTokens());
         assertEquals(SessionConfig.DEFAULT_DECODE_BLOCK, config.decodeBlock());
         assertEquals("full", config.policy().toString());
         assertEquals(Duration.ofSeconds(2), new PipelineSettings().checkpointInterval);
