@@ -16,7 +16,9 @@
 //    the SIMT kernels (f16 activations could overflow an f16 split). First as one warp per 16 rows x 64 columns:
 //    right, but decode fell to 12.7 tok/s (429 us for a 512x2048 product: 8 warps on the whole GPU) and prefill
 //    stayed at 1,161 tok/s (12.5 ms for 8192x2048x8192: loads straight from global memory, one warp per block).
-// v3.1 one warp per 16 rows x 8 columns, four to a block, the k loop unrolled by 4.
+// v3.1 one warp per 16 rows x 8 columns, four to a block, the k loop unrolled by 4. H200: decode 62.7 tok/s at
+//    batch 1 (a 512x2048 product in 106 us), 595 at batch 16; prefill 1,003 tok/s, of which attention takes 70%
+//    (71 ms per layer for 8192 rows over 512-slot caches). Tables in docs/cuda.md.
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
