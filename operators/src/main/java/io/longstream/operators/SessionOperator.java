@@ -1,5 +1,6 @@
 package io.longstream.operators;
 
+import io.longstream.inference.Backend;
 import io.longstream.inference.BatchedWork;
 import io.longstream.inference.ForwardBatch;
 import io.longstream.inference.Model;
@@ -101,7 +102,8 @@ public final class SessionOperator extends AbstractStreamOperator<Answer>
     @Override
     public void open() throws Exception {
         super.open();
-        Model model = SharedModels.get(Paths.get(config.modelDir), config.backend);
+        Backend backend = TaskManagerGpu.choose(config.backend, getRuntimeContext().getExternalResourceInfos(TaskManagerGpu.RESOURCE));
+        Model model = SharedModels.get(Paths.get(config.modelDir), backend);
         KvPageStore pages = new KvPageStore(getPartitionedState(
                 new MapStateDescriptor<>("kv-pages", Types.LONG, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)));
         EpisodeStore episodes = new EpisodeStore(

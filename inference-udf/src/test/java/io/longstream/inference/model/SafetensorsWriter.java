@@ -16,7 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Test-side rewriting of safetensors files: dropping a tensor, splitting into indexed shards. */
-final class SafetensorsWriter {
+public final class SafetensorsWriter {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private SafetensorsWriter() {
@@ -37,7 +37,7 @@ final class SafetensorsWriter {
     }
 
     /** Writes the tensors of {@code sourceDir} into {@code shards} files plus model.safetensors.index.json in dir. */
-    static void splitInto(Path sourceDir, Path dir, int shards) throws IOException {
+    public static void splitInto(Path sourceDir, Path dir, int shards) throws IOException {
         try (Safetensors st = Safetensors.open(sourceDir)) {
             List<TensorInfo> all = new ArrayList<>(st.all().values());
             ObjectNode weightMap = JSON.createObjectNode();
@@ -59,7 +59,7 @@ final class SafetensorsWriter {
      * Rewrites every tensor of {@code sourceDir} into {@code out} as {@code dtype}, its values first
      * rounded to {@code rounding} (so an F32 copy and a 16-bit copy can hold identical numbers).
      */
-    static void convert(Path sourceDir, Path out, TensorDtype dtype, CacheDtype rounding) throws IOException {
+    public static void convert(Path sourceDir, Path out, TensorDtype dtype, CacheDtype rounding) throws IOException {
         try (Safetensors st = Safetensors.open(sourceDir)) {
             ObjectNode header = JSON.createObjectNode();
             long offset = 0;

@@ -33,7 +33,8 @@ public final class Settings {
                     + "NVIDIA GPU and its driver)");
     public static final Setting<Integer> GPU = Setting.integer("--gpu", "N")
             .defaultValue(0)
-            .description("the GPU of --backend cuda (on a Flink cluster: the TaskManager's GPU index)")
+            .description("the GPU of --backend cuda; on a Flink cluster with the GPU external resource (external-resources: gpu), "
+                    + "the GPU Flink assigns the TaskManager")
             .check(n -> n >= 0, "must be >= 0");
     public static final Setting<Double> GPU_CACHE_FRACTION = Setting.of("--gpu-cache-fraction", "F", "fraction", Double::parseDouble)
             .defaultValue(0.8)
