@@ -19,9 +19,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-/** {@code bench recall} on the trained demo model (training/checkpoint): its JSON fields, never its speed or its accuracy. */
+/** {@code bench recall} on the trained demo model (models/longstream-demo): its JSON fields, never its speed or its accuracy. */
 class RecallBenchmarkTest {
-    private static final String MODEL = Path.of("..", "training", "checkpoint").toString();
+    private static final String MODEL = Path.of("..", "models", "longstream-demo").toString();
 
     @Test
     void jsonHasTheDocumentedFieldsForEveryQuestion() throws Exception {
