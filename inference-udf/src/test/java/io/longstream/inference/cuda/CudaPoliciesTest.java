@@ -10,6 +10,7 @@ import io.longstream.inference.epicache.EpicacheMemory;
 import io.longstream.inference.epicache.TopicEncoder;
 import io.longstream.inference.eval.StreamingPerplexity;
 import io.longstream.inference.memory.SessionMemories;
+import io.longstream.inference.memory.SessionMemory;
 import io.longstream.inference.text.ChatTemplate.Message;
 import io.longstream.inference.text.TokenStream;
 import io.longstream.state.cache.CacheDtype;
@@ -19,7 +20,9 @@ import io.longstream.state.policy.CachePolicies;
 import io.longstream.state.policy.PolicySpec;
 import io.longstream.state.policy.epicache.EpisodeSettings;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
@@ -50,12 +53,70 @@ class CudaPoliciesTest {
         PolicySpec policy = PolicySpec.parse(spec);
         SessionMemories onGpu = new SessionMemories(gpu, policy, 512, CacheDtype.BF16);
         SessionMemories onCpu = new SessionMemories(cpu, policy, 512, CacheDtype.BF16);
-        StreamingPerplexity.Result g = new StreamingPerplexity(gpu.config().vocab).run(streams, i -> onGpu.create("s" + i));
-        StreamingPerplexity.Result c = new StreamingPerplexity(cpu.config().vocab).run(streams, i -> onCpu.create("s" + i));
+        List<SessionMemory> gpuMemories = new ArrayList<>();
+        List<SessionMemory> cpuMemories = new ArrayList<>();
+        StreamingPerplexity.Result g = new StreamingPerplexity(gpu.config().vocab).run(streams, i -> remember(gpuMemories, onGpu.create("s" + i)));
+        StreamingPerplexity.Result c = new StreamingPerplexity(cpu.config().vocab).run(streams, i -> remember(cpuMemories, onCpu.create("s" + i)));
         System.out.printf("%s: perplexity %.6f on the GPU, %.6f on the CPU; most entries %d%n", spec, g.ppl, c.ppl, g.maxCacheEntries);
         assertTrue(g.maxCacheEntries <= 96, spec + " held " + g.maxCacheEntries + " entries");
         assertEquals(c.maxCacheEntries, g.maxCacheEntries, "the same entries at the peak");
         assertEquals(c.ppl, g.ppl, 1e-3 * c.ppl, spec + ": the GPU's perplexity differs from the CPU's");
+        for (int s = 0; s < streams.size(); s++) {
+            assertSamePagesUpToRounding(spec + " session " + s, gpuMemories.get(s).cache(0), cpuMemories.get(s).cache(0));
+        }
+    }
+
+    private static SessionMemory remember(List<SessionMemory> memories, SessionMemory memory) {
+        memories.add(memory);
+        return memory;
+    }
+
+    /**
+     * The same positions kept, and each stored value equal or one rounding step of the cache dtype apart (the two
+     * backends' f32 values differ by their products' rounding, then round once to the dtype).
+     */
+    static void assertSamePagesUpToRounding(String what, KvCache gpu, KvCache cpu) {
+        long values = 0;
+        long equal = 0;
+        for (int l = 0; l < gpu.layers(); l++) {
+            for (int h = 0; h < gpu.kvHeads(); h++) {
+                HeadCache a = gpu.head(l, h);
+                HeadCache b = cpu.head(l, h);
+                Map<Integer, Integer> slotsOfB = new HashMap<>();
+                for (int slot = 0; slot < b.slots(); slot++) {
+                    if (b.position(slot) != HeadCache.FREE) {
+                        slotsOfB.put(b.position(slot), slot);
+                    }
+                }
+                assertEquals(slotsOfB.keySet(), positions(a), what + ": positions of layer " + l + " head " + h);
+                float[] x = new float[a.headDim()];
+                float[] y = new float[a.headDim()];
+                for (int slot = 0; slot < a.slots(); slot++) {
+                    if (a.position(slot) == HeadCache.FREE) {
+                        continue;
+                    }
+                    int other = slotsOfB.get(a.position(slot));
+                    for (int part = 0; part < 2; part++) {
+                        if (part == 0) {
+                            a.readKeys(slot, 1, x, 0);
+                            b.readKeys(other, 1, y, 0);
+                        } else {
+                            a.readValues(slot, 1, x, 0);
+                            b.readValues(other, 1, y, 0);
+                        }
+                        for (int d = 0; d < x.length; d++) {
+                            // a bf16 step is 2^16 f32 steps
+                            float step = Math.ulp(Math.max(Math.abs(x[d]), Math.abs(y[d]))) * 65536f;
+                            assertTrue(Math.abs(x[d] - y[d]) <= step, what + ": layer " + l + " head " + h + " position "
+                                    + a.position(slot) + " differs by more than a rounding step: " + x[d] + " vs " + y[d]);
+                            values++;
+                            equal += x[d] == y[d] ? 1 : 0;
+                        }
+                    }
+                }
+            }
+        }
+        System.out.printf("%s: %d of %d stored values identical, the rest one bf16 step apart%n", what, equal, values);
     }
 
     @Test
@@ -116,6 +177,11 @@ class CudaPoliciesTest {
         System.out.printf("epicache: %d of %d kept entries at the same positions on the GPU as on the CPU%n", same, kept);
         // scores computed on another device may reorder near ties, never more than a few entries
         assertTrue(same >= 0.98 * kept, same + " of " + kept + " kept positions agree");
+        if (same == kept) {
+            for (int k = 0; k < sessions[0].cacheCount(); k++) {
+                assertSamePagesUpToRounding("epicache episode " + k, sessions[0].cache(k), sessions[1].cache(k));
+            }
+        }
     }
 
     private static TreeSet<Integer> positions(HeadCache head) {

@@ -1,6 +1,7 @@
 package io.longstream.jobs.bench;
 
 import io.longstream.inference.AnswerDecoding;
+import io.longstream.inference.Backend;
 import io.longstream.inference.ChunkedPrefill;
 import io.longstream.inference.ForwardBatch;
 import io.longstream.inference.ForwardStep;
@@ -8,6 +9,11 @@ import io.longstream.inference.Model;
 import io.longstream.inference.Sampler;
 import io.longstream.inference.Transformer;
 import io.longstream.inference.model.RandomModelWriter;
+import io.longstream.jobs.config.Configured;
+import io.longstream.jobs.config.Setting;
+import io.longstream.jobs.config.SettingValues;
+import io.longstream.jobs.config.Settings;
+import io.longstream.jobs.config.TableOptions;
 import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.cache.KvCache;
 import java.io.IOException;
@@ -20,7 +26,9 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine;
 
 /**
@@ -28,13 +36,13 @@ import picocli.CommandLine;
  * per step (batch N), on the random Llama-3.2-1B-shaped model and on any other model folders given. A measurement, not a
  * test: it prints a table, and whether the batched tokens and logits were bit-identical to the sessions run alone.
  */
-@Command(name = "batch", mixinStandardHelpOptions = true,
+@Command(name = "batch", mixinStandardHelpOptions = true, modelTransformer = TableOptions.class,
         description = "Decode/prefill tokens/s of N sessions one at a time vs batched in one forward pass per step.")
-public final class BatchBenchmark implements Callable<Integer> {
+public final class BatchBenchmark implements Callable<Integer>, Configured {
     private static final CacheDtype CACHE = CacheDtype.BF16;
 
-    @Option(names = "--threads", paramLabel = "N", description = "worker threads (default: all cores)")
-    int threads = Runtime.getRuntime().availableProcessors();
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--sessions", paramLabel = "N", description = "sessions, and the batch size (default: ${DEFAULT-VALUE})")
     int sessions = 16;
@@ -70,8 +78,14 @@ public final class BatchBenchmark implements Callable<Integer> {
     }
 
     @Override
+    public List<Setting<?>> settings() {
+        return List.of(Settings.BACKEND, Settings.THREADS, Settings.GPU, Settings.GPU_CACHE_FRACTION);
+    }
+
+    @Override
     public Integer call() throws IOException {
-        positive("--threads", threads);
+        SettingValues values = SettingValues.of(spec, settings());
+        Backend backend = Settings.backendHere(values);
         positive("--sessions", sessions);
         positive("--context", context);
         positive("--decode-tokens", decodeTokens);
@@ -82,12 +96,12 @@ public final class BatchBenchmark implements Callable<Integer> {
         List<Path> models = new ArrayList<>(List.of(modelDir));
         models.addAll(also);
         for (Path dir : models) {
-            try (Model model = Model.load(dir, threads)) {
+            try (Model model = Model.load(dir, backend)) {
                 rows.addAll(measure(dir.getFileName().toString(), model.transformer()));
             }
         }
         out.println();
-        out.printf("Batched sessions on %s%n", MachineDescription.describe(threads));
+        out.printf("Batched sessions on %s, backend %s%n", MachineDescription.describe(backend.threads()), backend);
         out.printf("%d sessions, each with %d tokens of %s cache; decode %d tokens each (greedy); prefill a chunk of %d tokens each;"
                 + " median of %d measurements%n", sessions, context, CACHE.name().toLowerCase(), decodeTokens, prefillChunk, repeats);
         out.println();
