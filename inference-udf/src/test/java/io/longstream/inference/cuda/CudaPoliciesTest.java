@@ -72,8 +72,9 @@ class CudaPoliciesTest {
     }
 
     /**
-     * The same positions kept, and each stored value equal or one rounding step of the cache dtype apart (the two
-     * backends' f32 values differ by their products' rounding, then round once to the dtype).
+     * The same positions kept, and each stored value within one rounding step of the cache dtype plus the products'
+     * rounding, 1e-5 of its vector's largest element: the two backends' f32 values differ by the products' rounding,
+     * which is relative to the vector, not to a small element of it, then each rounds once to the dtype.
      */
     static void assertSamePagesUpToRounding(String what, KvCache gpu, KvCache cpu) {
         long values = 0;
@@ -104,11 +105,16 @@ class CudaPoliciesTest {
                             a.readValues(slot, 1, x, 0);
                             b.readValues(other, 1, y, 0);
                         }
+                        float scale = 0f;
+                        for (float v : y) {
+                            scale = Math.max(scale, Math.abs(v));
+                        }
                         for (int d = 0; d < x.length; d++) {
                             // a bf16 step is 2^16 f32 steps
                             float step = Math.ulp(Math.max(Math.abs(x[d]), Math.abs(y[d]))) * 65536f;
-                            assertTrue(Math.abs(x[d] - y[d]) <= step, what + ": layer " + l + " head " + h + " position "
-                                    + a.position(slot) + " differs by more than a rounding step: " + x[d] + " vs " + y[d]);
+                            assertTrue(Math.abs(x[d] - y[d]) <= step + 1e-5f * scale, what + ": layer " + l + " head " + h + " position "
+                                    + a.position(slot) + " differs by more than a rounding step and the products' rounding: "
+                                    + x[d] + " vs " + y[d] + " in a vector of scale " + scale);
                             values++;
                             equal += x[d] == y[d] ? 1 : 0;
                         }
@@ -116,7 +122,7 @@ class CudaPoliciesTest {
                 }
             }
         }
-        System.out.printf("%s: %d of %d stored values identical, the rest one bf16 step apart%n", what, equal, values);
+        System.out.printf("%s: %d of %d stored values identical%n", what, equal, values);
     }
 
     @Test
