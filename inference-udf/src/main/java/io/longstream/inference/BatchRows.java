@@ -2,6 +2,8 @@ package io.longstream.inference;
 
 import io.longstream.inference.model.ModelConfig;
 import io.longstream.state.cache.KvCache;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,6 +81,19 @@ public final class BatchRows {
             }
         }
         return positions;
+    }
+
+    /** Each step's logits out of the batch's, [outStart[s], outStart[s + 1]) rows of {@code vocab} (see {@link #logitRowStart}). */
+    public static List<float[]> perStep(float[] logits, int[] outStart, int vocab) {
+        int steps = outStart.length - 1;
+        if (steps == 1) {
+            return List.of(logits);
+        }
+        List<float[]> out = new ArrayList<>(steps);
+        for (int s = 0; s < steps; s++) {
+            out.add(Arrays.copyOfRange(logits, outStart[s] * vocab, outStart[s + 1] * vocab));
+        }
+        return out;
     }
 
     /** Step by step, the rows that give logits (all of a step's, or its last): step s's are [outStart[s], outStart[s+1]). */

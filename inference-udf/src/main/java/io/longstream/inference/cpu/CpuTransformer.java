@@ -7,8 +7,6 @@ import io.longstream.inference.Transformer;
 import io.longstream.inference.model.ModelConfig;
 import io.longstream.inference.model.Safetensors;
 import io.longstream.state.cache.KvCache;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -125,14 +123,7 @@ public final class CpuTransformer implements Transformer {
         Elementwise.rmsNorm(last, w.finalNorm, c.rmsEps, logitRows, c.hidden, normed);
         float[] logits = new float[logitRows * c.vocab];
         w.lmHead.multiply(normed, logitRows, logits, pool);
-        if (steps == 1) {
-            return List.of(logits);
-        }
-        List<float[]> out = new ArrayList<>(steps);
-        for (int s = 0; s < steps; s++) {
-            out.add(Arrays.copyOfRange(logits, outStart[s] * c.vocab, outStart[s + 1] * c.vocab));
-        }
-        return out;
+        return BatchRows.perStep(logits, outStart, c.vocab);
     }
 
     private HeadView[][] viewsOf(KvCache cache) {

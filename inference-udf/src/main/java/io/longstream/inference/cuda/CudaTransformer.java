@@ -13,7 +13,6 @@ import io.longstream.inference.model.ModelConfig;
 import io.longstream.inference.model.Safetensors;
 import io.longstream.state.cache.HeadCache;
 import io.longstream.state.cache.KvCache;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import jcuda.Pointer;
@@ -221,14 +220,7 @@ public final class CudaTransformer implements Transformer {
         for (int s = 0; s < steps; s++) {
             device[s].appended(batch.get(s).cache(), start[s + 1] - start[s]);
         }
-        if (steps == 1) {
-            return List.of(logits);
-        }
-        List<float[]> out = new ArrayList<>(steps);
-        for (int s = 0; s < steps; s++) {
-            out.add(Arrays.copyOfRange(logits, outStart[s] * c.vocab, outStart[s + 1] * c.vocab));
-        }
-        return out;
+        return BatchRows.perStep(logits, outStart, c.vocab);
     }
 
     /** Appends one layer's new entries (k, v: [n][kvDim] as the device computed them) to each step's host cache. */

@@ -7,11 +7,11 @@ import io.longstream.inference.Fixtures;
 import io.longstream.inference.LoadedModels;
 import io.longstream.inference.Model;
 import io.longstream.inference.epicache.EpicacheMemory;
+import io.longstream.inference.epicache.TopicConversation;
 import io.longstream.inference.epicache.TopicEncoder;
 import io.longstream.inference.eval.StreamingPerplexity;
 import io.longstream.inference.memory.SessionMemories;
 import io.longstream.inference.memory.SessionMemory;
-import io.longstream.inference.text.ChatTemplate.Message;
 import io.longstream.inference.text.TokenStream;
 import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.cache.HeadCache;
@@ -127,7 +127,6 @@ class CudaPoliciesTest {
 
     @Test
     void epicacheEpisodesKeepTheirBudgetsAndWhatTheCpuKeeps() {
-        String[] topics = {"ferry", "flour", "router", "invoice"};
         EpisodeSettings settings = CachePolicies.episodeSettings(PolicySpec.parse("epicache:alpha=0,budget=128"), 512);
         Model gpu = Gpu.model(MODEL);
         Model cpu = LoadedModels.get(MODEL, 2);
@@ -137,27 +136,9 @@ class CudaPoliciesTest {
             Model model = models[m];
             TokenStream tokens = new TokenStream(model.tokenizer(), Optional.empty(), model.config().bosTokenId);
             int[] budgets = EpicacheMemory.layerBudgets(settings, null, model.config().layers);
-            EpicacheMemory session = new EpicacheMemory(model, tokens, new TopicEncoder(topics), settings, budgets,
+            EpicacheMemory session = new EpicacheMemory(model, tokens, new TopicEncoder(TopicConversation.TOPICS), settings, budgets,
                     CacheDtype.BF16, 7);
-            List<Integer> pending = new ArrayList<>();
-            for (int t : tokens.start()) {
-                pending.add(t);
-            }
-            Message previous = null;
-            for (int i = 0; i < 48; i++) {
-                Message turn = new Message(i % 2 == 0 ? "user" : "assistant",
-                        "About the " + topics[(i / 4) % topics.length] + ": note number " + i + ".");
-                for (int t : tokens.turn(previous, turn)) {
-                    pending.add(t);
-                }
-                previous = turn;
-                session.observeTurn(turn.role(), turn.content());
-                while (pending.size() >= session.chunk()) {
-                    int[] chunk = pending.subList(0, session.chunk()).stream().mapToInt(Integer::intValue).toArray();
-                    pending.subList(0, session.chunk()).clear();
-                    session.prefill(chunk, false);
-                }
-            }
+            TopicConversation.feed(session, tokens, new ArrayList<>(), 0, 48);
             sessions[m] = session;
         }
         assertEquals(sessions[1].cacheCount(), sessions[0].cacheCount());

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.longstream.inference.Fixtures;
 import io.longstream.inference.Model;
-import io.longstream.inference.text.ChatTemplate.Message;
 import io.longstream.inference.text.ChatTemplate;
 import io.longstream.inference.text.TokenStream;
 import io.longstream.state.cache.CacheDtype;
@@ -19,7 +18,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class EpisodicSessionTest {
-    private static final String[] TOPICS = {"ferry", "flour", "router", "invoice"};
+    private static final String[] TOPICS = TopicConversation.TOPICS;
     private static final TopicEncoder ENCODER = new TopicEncoder(TOPICS);
     /** B = 128 per episode, C = 512: c* = 32, Pcap = 32, M = 64; the spec's E = 4, w = 4, m = 8. */
     private static final EpisodeSettings SETTINGS = CachePolicies.episodeSettings(PolicySpec.parse("epicache:alpha=0,budget=128"), 512);
@@ -35,36 +34,19 @@ class EpisodicSessionTest {
             TokenStream tokens = new TokenStream(model.tokenizer(), ChatTemplate.load(model.dir()), model.config().bosTokenId);
             EpicacheMemory session = new EpicacheMemory(model, tokens, ENCODER, SETTINGS, budgets(model), CacheDtype.BF16, 7);
             assertEquals(32, session.chunk(), "c* = min(C, B/4)");
-            List<Integer> pending = new ArrayList<>();
-            for (int t : tokens.start()) {
-                pending.add(t);
-            }
-            Message previous = null;
-            for (int i = 0; i < 48; i++) {
-                String topic = TOPICS[(i / 4) % TOPICS.length];
-                Message turn = new Message(i % 2 == 0 ? "user" : "assistant", "About the " + topic + ": note number " + i + ".");
-                for (int t : tokens.turn(previous, turn)) {
-                    pending.add(t);
-                }
-                previous = turn;
-                session.observeTurn(turn.role(), turn.content());
-                while (pending.size() >= session.chunk()) {
-                    int[] chunk = pending.subList(0, session.chunk()).stream().mapToInt(Integer::intValue).toArray();
-                    pending.subList(0, session.chunk()).clear();
-                    session.prefill(chunk, false);
-                    for (int k = 0; k < session.cacheCount(); k++) {
-                        KvCache cache = session.cache(k);
-                        for (int l = 0; l < cache.layers(); l++) {
-                            int total = 0;
-                            for (int h = 0; h < cache.kvHeads(); h++) {
-                                total += cache.head(l, h).size();
-                            }
-                            // M = B - c* - Pcap = 128 - 32 - 32; alpha = 0 gives every layer M
-                            assertTrue(total <= 64 * cache.kvHeads(), "episode " + k + " layer " + l + ": " + total);
+            TopicConversation.feed(session, tokens, new ArrayList<>(), 0, 48, () -> {
+                for (int k = 0; k < session.cacheCount(); k++) {
+                    KvCache cache = session.cache(k);
+                    for (int l = 0; l < cache.layers(); l++) {
+                        int total = 0;
+                        for (int h = 0; h < cache.kvHeads(); h++) {
+                            total += cache.head(l, h).size();
                         }
+                        // M = B - c* - Pcap = 128 - 32 - 32; alpha = 0 gives every layer M
+                        assertTrue(total <= 64 * cache.kvHeads(), "episode " + k + " layer " + l + ": " + total);
                     }
                 }
-            }
+            });
             assertEquals(SETTINGS.episodes(), session.cacheCount());
             int[] routes = new int[TOPICS.length];
             for (int t = 0; t < TOPICS.length; t++) {
@@ -80,7 +62,7 @@ class EpisodicSessionTest {
             TokenStream tokens = new TokenStream(model.tokenizer(), ChatTemplate.load(model.dir()), model.config().bosTokenId);
             EpicacheMemory live = new EpicacheMemory(model, tokens, ENCODER, SETTINGS, budgets(model), CacheDtype.BF16, 7);
             List<Integer> pending = new ArrayList<>();
-            feed(live, tokens, pending, 0, 22);
+            TopicConversation.feed(live, tokens, pending, 0, 22);
             List<KvCache> copies = new ArrayList<>();
             for (int k = 0; k < live.cacheCount(); k++) {
                 copies.add(live.cache(k).copy());
@@ -88,8 +70,8 @@ class EpisodicSessionTest {
             EpicacheMemory restored = EpicacheMemory.restore(model, tokens, ENCODER, SETTINGS, budgets(model), 7,
                     live.clustering(), live.openUtterances(), copies);
             List<Integer> pendingCopy = new ArrayList<>(pending);
-            feed(live, tokens, pending, 22, 40);
-            feed(restored, tokens, pendingCopy, 22, 40);
+            TopicConversation.feed(live, tokens, pending, 22, 40);
+            TopicConversation.feed(restored, tokens, pendingCopy, 22, 40);
             assertEquals(live.cacheCount(), restored.cacheCount());
             for (int k = 0; k < live.cacheCount(); k++) {
                 for (int l = 0; l < live.cache(k).layers(); l++) {
@@ -100,32 +82,6 @@ class EpisodicSessionTest {
                 assertEquals(live.route("And the " + topic + "?"), restored.route("And the " + topic + "?"));
             }
         }
-    }
-
-    /** Turns {@code from} to {@code to} of the test conversation (the previous turn is rebuilt from the index). */
-    private static void feed(EpicacheMemory session, TokenStream tokens, List<Integer> pending, int from, int to) {
-        if (from == 0) {
-            for (int t : tokens.start()) {
-                pending.add(t);
-            }
-        }
-        for (int i = from; i < to; i++) {
-            Message previous = i == 0 ? null : turn(i - 1);
-            Message turn = turn(i);
-            for (int t : tokens.turn(previous, turn)) {
-                pending.add(t);
-            }
-            session.observeTurn(turn.role(), turn.content());
-            while (pending.size() >= session.chunk()) {
-                int[] chunk = pending.subList(0, session.chunk()).stream().mapToInt(Integer::intValue).toArray();
-                pending.subList(0, session.chunk()).clear();
-                session.prefill(chunk, false);
-            }
-        }
-    }
-
-    private static Message turn(int i) {
-        return new Message(i % 2 == 0 ? "user" : "assistant", "About the " + TOPICS[(i / 4) % TOPICS.length] + ": note number " + i + ".");
     }
 
     private static List<Integer> positions(KvCache cache, int layer) {
