@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "recall", mixinStandardHelpOptions = true, modelTransformer = TableOptions.class,
         description = {"Answer accuracy of a cache policy on generated long conversations (exact match, by question type and "
                 + "fact depth), with the entries a query attended, the cache bytes stored and tokens/s.",
-                "--all: full, window, sinks, lacache and epicache at kept entries of 10%, 20% and 40% of the mean conversation "
+                "--all: full, window, sinks, lacache and epicache at kept entries of 10%%, 20%% and 40%% of the mean conversation "
                         + "length (docs/kv-policies.md, Kept entries), all with one chunk."})
 public final class RecallBenchmark implements Callable<Integer>, Configured {
     /** The budgets of --all, as fractions of the mean conversation length kept. */
@@ -53,7 +53,7 @@ public final class RecallBenchmark implements Callable<Integer>, Configured {
     @Option(names = "--max-words", paramLabel = "W", description = "longest conversation, in words (default: ${DEFAULT-VALUE})")
     int maxWords = ConversationSpec.DEFAULT_MAX_WORDS;
 
-    @Option(names = "--all", description = "every policy at 10%, 20% and 40% of the mean conversation length (and full)")
+    @Option(names = "--all", description = "every policy at 10%%, 20%% and 40%% of the mean conversation length (and full)")
     boolean all;
 
     @Option(names = "--json", description = "one JSON object per policy and budget instead of the table")

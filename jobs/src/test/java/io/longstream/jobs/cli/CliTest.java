@@ -91,6 +91,22 @@ class CliTest {
     }
 
     @Test
+    void everyCommandsHelpRendersWithoutFormatWarnings() {
+        // picocli formats descriptions with String.format: a bare % makes it warn on stderr and print the raw text
+        PrintStream stderr = System.err;
+        ByteArrayOutputStream warnings = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(warnings, true, StandardCharsets.UTF_8));
+        try {
+            for (CommandLine command : allCommands(LongstreamCli.commandLine())) {
+                command.getUsageMessage();
+            }
+        } finally {
+            System.setErr(stderr);
+        }
+        assertEquals("", warnings.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void noCommandIsAUsageErrorWithTheUsageOnStderr() {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
