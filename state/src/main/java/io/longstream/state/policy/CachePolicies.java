@@ -53,7 +53,7 @@ public final class CachePolicies {
                     spec.integer("medoids", EpisodeSettings.DEFAULT_MEDOIDS),
                     EpisodeSettings.level(level == null ? "pair" : level),
                     spec.decimal("alpha", EpisodeSettings.DEFAULT_ALPHA),
-                    EpisodeBudget.of(budget, configuredChunk));
+                    EpisodeBudget.of(budget, configuredChunk, spec.integer("prompt", 0)));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(e.getMessage() + " (in '" + spec + "')", e);
         }

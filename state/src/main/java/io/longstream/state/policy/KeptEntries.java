@@ -48,8 +48,8 @@ public final class KeptEntries {
         if (kept < 1 || chunk < 1) {
             throw new IllegalArgumentException("kept entries and the chunk must be >= 1, got K = " + kept + ", C = " + chunk);
         }
-        // c* = C means B >= K + C; epicache adds Pcap = min(512, floor(B/4)) <= max(512, (K + C)/2) on top
-        long last = (long) kept + chunk + Math.max(PROMPT_ROOM, (kept + chunk) / 2L) + 1;
+        // c* = C means B >= K + C; epicache adds its prompt= or Pcap = min(512, floor(B/4)) <= max(512, (K + C)/2) on top
+        long last = (long) kept + chunk + Math.max(Math.max(PROMPT_ROOM, spec.integer("prompt", 0)), (kept + chunk) / 2L) + 1;
         for (long budget = (long) kept + chunk; budget <= Math.min(last, Integer.MAX_VALUE); budget++) {
             PolicySpec candidate = spec.withBudget((int) budget);
             Sizing sizing;

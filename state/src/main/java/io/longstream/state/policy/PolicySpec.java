@@ -25,7 +25,7 @@ public final class PolicySpec implements Serializable {
             "sinks", params("start", Kind.INTEGER, "budget", Kind.INTEGER),
             "lacache", params("span", Kind.INTEGER, "overlap", Kind.INTEGER, "start", Kind.INTEGER, "budget", Kind.INTEGER),
             EPICACHE, params("episodes", Kind.INTEGER, "utterances", Kind.INTEGER, "medoids", Kind.INTEGER, "level", Kind.WORD,
-                    "alpha", Kind.DECIMAL, "budget", Kind.INTEGER));
+                    "alpha", Kind.DECIMAL, "prompt", Kind.INTEGER, "budget", Kind.INTEGER));
 
     private final String name;
     private final Map<String, String> params;

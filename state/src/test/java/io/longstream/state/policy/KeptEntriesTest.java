@@ -23,7 +23,7 @@ class KeptEntriesTest {
     @Provide
     Arbitrary<String> policies() {
         return Arbitraries.of("full", "window", "sinks", "sinks:start=1", "lacache", "lacache:span=2,overlap=1", "lacache:span=4",
-                "epicache", "epicache:level=pair-uniform,episodes=2");
+                "epicache", "epicache:level=pair-uniform,episodes=2", "epicache:prompt=600");
     }
 
     /**
@@ -95,7 +95,7 @@ class KeptEntriesTest {
         if (!spec.episodic()) {
             assertEquals(kept + chunk, found.budget(), "one-cache policies: B = K + C");
         } else {
-            EpisodeBudget episode = EpisodeBudget.of(found.budget(), chunk);
+            EpisodeBudget episode = EpisodeBudget.of(found.budget(), chunk, spec.integer("prompt", 0));
             assertEquals(found.budget() - chunk - episode.promptCap(), kept, "epicache: K = B − c* − Pcap");
         }
     }
@@ -145,6 +145,8 @@ class KeptEntriesTest {
         // equal kept entries, one chunk: 896 for both
         assertEquals(1024, KeptEntries.budgetFor(PolicySpec.parse("sinks"), 16, 128, 896).budget());
         assertEquals(896 + 128 + 341, KeptEntries.budgetFor(PolicySpec.parse("epicache"), 16, 128, 896).budget());
+        assertEquals(896 + 128 + 600, KeptEntries.budgetFor(PolicySpec.parse("epicache:prompt=600"), 16, 128, 896).budget(),
+                "a given prompt cap is the whole of epicache's extra room");
         assertEquals(0, KeptEntries.of(PolicySpec.parse("full"), 16, 128).kept(), "full without a budget: unbounded");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> KeptEntries.budgetFor(PolicySpec.parse("epicache"), 16, 512, 100));

@@ -138,6 +138,18 @@ class LayerBudgetsTest {
         assertThrows(IllegalArgumentException.class, () -> EpisodeBudget.of(-8, 512));
     }
 
+    @Test
+    void aGivenPromptCapReplacesTheQuarterOfTheBudget() {
+        EpisodeBudget budget = EpisodeBudget.of(1152, 213, 512);
+        assertEquals(213, budget.chunk()); // min(213, 288)
+        assertEquals(512, budget.promptCap()); // prompt=512, not min(512, 288)
+        assertEquals(427, budget.retained()); // 1152 − 213 − 512
+        IllegalArgumentException noRoom = assertThrows(IllegalArgumentException.class, () -> EpisodeBudget.of(1152, 213, 939));
+        assertTrue(noRoom.getMessage().contains("Pcap = 939") && noRoom.getMessage().contains("M = B - c* - Pcap"), noRoom.getMessage());
+        IllegalArgumentException negative = assertThrows(IllegalArgumentException.class, () -> EpisodeBudget.of(1152, 213, -1));
+        assertTrue(negative.getMessage().contains("prompt="), negative.getMessage());
+    }
+
     @Property(tries = 100, seed = "11")
     void everyAcceptedBudgetRetainsAtLeastOneEntry(@ForAll @IntRange(min = -10, max = 100_000) int budget,
                                                    @ForAll @IntRange(min = -10, max = 5000) int configuredChunk) {
