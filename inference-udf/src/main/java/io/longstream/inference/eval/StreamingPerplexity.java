@@ -64,7 +64,7 @@ public final class StreamingPerplexity {
                 // logits: [end - i][vocab]
                 float[] logits = memory.prefill(Arrays.copyOfRange(ids, i, end), true).logits();
                 for (int j = 0; j < end - i; j++) {
-                    nllSum += negativeLogLikelihood(logits, j * vocab, vocab, ids[i + j + 1]);
+                    nllSum += NextTokenLoss.negativeLogLikelihood(logits, j * vocab, vocab, ids[i + j + 1]);
                     attendedSum += held + j + 1;
                 }
                 bytes = Math.max(bytes, memory.bytes());
@@ -93,18 +93,5 @@ public final class StreamingPerplexity {
             max = Math.max(max, memory.cache(k).maxEntries());
         }
         return max;
-    }
-
-    /** −log softmax(row)[target], in double: log Σ exp(z − max) + max − z_target. */
-    static double negativeLogLikelihood(float[] logits, int offset, int vocab, int target) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int v = 0; v < vocab; v++) {
-            max = Math.max(max, logits[offset + v]);
-        }
-        double sum = 0;
-        for (int v = 0; v < vocab; v++) {
-            sum += StrictMath.exp(logits[offset + v] - max);
-        }
-        return StrictMath.log(sum) + max - logits[offset + target];
     }
 }

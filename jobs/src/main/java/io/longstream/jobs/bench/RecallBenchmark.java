@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "recall", mixinStandardHelpOptions = true, modelTransformer = TableOptions.class,
         description = {"Answer accuracy of a cache policy on generated long conversations (exact match, by question type and "
-                + "fact depth), with the entries a query attended, the cache bytes stored and tokens/s.",
+                + "fact depth), the streaming perplexity of the conversations, the entries a query attended, the cache bytes stored and tokens/s.",
                 "--all: full, window, sinks, lacache and epicache at kept entries of 10%%, 20%% and 40%% of the mean conversation "
                         + "length (docs/kv-policies.md, Kept entries), all with one chunk."})
 public final class RecallBenchmark implements Callable<Integer>, Configured {
@@ -101,8 +101,8 @@ public final class RecallBenchmark implements Callable<Integer>, Configured {
             }
             RecallRun run = new RecallRun(model, conversations, chunk, values.get(Settings.CACHE_DTYPE));
             if (!json) {
-                out.printf(Locale.ROOT, "%d conversations (seed %d), mean %.0f tokens; model %s; chunk %d%n", sessions, seed, mean,
-                        model.dir().getFileName(), chunk);
+                out.printf(Locale.ROOT, "%d conversations (seed %d), mean %.0f tokens, %s; model %s; chunk %d%n", sessions, seed, mean,
+                        conversations.questions(), model.dir().getFileName(), chunk);
                 out.println(RecallTable.HEADER);
             }
             for (PolicySpec policy : runs) {
@@ -163,6 +163,7 @@ public final class RecallBenchmark implements Callable<Integer>, Configured {
         score.byType().forEach((k, v) -> share(byType, k, v));
         ObjectNode byDepth = o.putObject("by_depth");
         score.byDepth().forEach((k, v) -> share(byDepth, k, v));
+        share(o, "perplexity", score.perplexity());
         share(o, "attended_entries", score.attendedEntries());
         o.put("cache_bytes", score.cacheBytes);
         o.put("answer_cache_bytes", score.answerCacheBytes);

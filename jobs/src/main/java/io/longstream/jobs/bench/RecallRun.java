@@ -7,6 +7,7 @@ import io.longstream.inference.ForwardBatch;
 import io.longstream.inference.Generator;
 import io.longstream.inference.Model;
 import io.longstream.inference.Sampler;
+import io.longstream.inference.eval.NextTokenLoss;
 import io.longstream.inference.memory.SessionMemories;
 import io.longstream.inference.memory.SessionMemory;
 import io.longstream.state.cache.CacheDtype;
@@ -18,7 +19,8 @@ import java.util.Arrays;
  * One policy over the recall sessions, through the session memories as the session operator drives them: a session's
  * tokens are prefilled in chunks of c* as soon as c* are pending, a query flushes the rest, is routed to a cache and
  * answered greedily in a scratch overlay that is rolled back; documents and turns are shown to the memory as they
- * come (epicache segments and clusters them).
+ * come (epicache segments and clusters them). Every prefilled token's next token is scored too: the streaming
+ * perplexity of the conversation under the policy (epicache predicts from its latest episode's cache).
  */
 final class RecallRun {
     private final Model model;
@@ -40,6 +42,7 @@ final class RecallRun {
         long t0 = System.nanoTime();
         for (RecallSessions.Session session : sessions.sessions()) {
             SessionMemory memory = memories.create(session.id());
+            NextTokenLoss loss = new NextTokenLoss(model.config().vocab);
             int[] pending = new int[0];
             for (RecallSessions.Piece piece : session.pieces()) {
                 if (!piece.query()) {
@@ -54,18 +57,24 @@ final class RecallRun {
                     }
                     pending = RecallSessions.concat(pending, piece.tokens());
                     for (; pending.length >= memory.chunk(); pending = Arrays.copyOfRange(pending, memory.chunk(), pending.length)) {
-                        memory.prefill(Arrays.copyOf(pending, memory.chunk()), false);
+                        int[] chunkTokens = Arrays.copyOf(pending, memory.chunk());
+                        loss.add(chunkTokens, memory.prefill(chunkTokens, true).logits());
                         score.tokens += memory.chunk();
                     }
                     continue;
                 }
                 if (pending.length > 0) {
-                    memory.prefill(pending, false);
+                    loss.add(pending, memory.prefill(pending, true).logits());
                     score.tokens += pending.length;
                     pending = new int[0];
                 }
                 answer(memory, piece, score, alone);
             }
+            if (pending.length > 0) {
+                loss.add(pending, memory.prefill(pending, true).logits());
+                score.tokens += pending.length;
+            }
+            score.addStream(loss);
             score.cacheBytes = Math.max(score.cacheBytes, memory.bytes());
             for (int k = 0; k < memory.cacheCount(); k++) {
                 score.answerCacheBytes = Math.max(score.answerCacheBytes, memory.cache(k).bytes());

@@ -2,6 +2,7 @@ package io.longstream.jobs.bench;
 
 import io.longstream.conversations.ConversationEvent;
 import io.longstream.conversations.QuestionType;
+import io.longstream.inference.eval.NextTokenLoss;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -18,6 +19,8 @@ final class RecallScore {
     private int asked;
     private int rejected;
     private double attendedSum;
+    private double nllSum;
+    private long predicted;
     long cacheBytes;
     long answerCacheBytes;
     long tokens;
@@ -42,6 +45,17 @@ final class RecallScore {
                 depthRight[band(query.depth())]++;
             }
         }
+    }
+
+    /** A session's stream, scored token by token as it was prefilled. */
+    void addStream(NextTokenLoss loss) {
+        nllSum += loss.nllSum();
+        predicted += loss.predicted();
+    }
+
+    /** exp of the mean NLL of every stream token after the first (queries and answers left out). */
+    double perplexity() {
+        return predicted == 0 ? Double.NaN : Math.exp(nllSum / predicted);
     }
 
     private static int band(double depth) {

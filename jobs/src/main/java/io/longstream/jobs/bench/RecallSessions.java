@@ -2,6 +2,7 @@ package io.longstream.jobs.bench;
 
 import io.longstream.conversations.ConversationEvent;
 import io.longstream.conversations.ConversationGenerator;
+import io.longstream.conversations.QuestionType;
 import io.longstream.inference.Model;
 import io.longstream.inference.text.ChatTemplate;
 import io.longstream.inference.text.ChatTemplate.Message;
@@ -79,6 +80,23 @@ final class RecallSessions {
 
     List<Session> sessions() {
         return sessions;
+    }
+
+    /** The questions asked, by type: "N questions (single a, updated b, ...)". */
+    String questions() {
+        int[] byType = new int[QuestionType.values().length];
+        for (Session session : sessions) {
+            for (Piece piece : session.pieces()) {
+                if (piece.query()) {
+                    byType[piece.event().questionType().ordinal()]++;
+                }
+            }
+        }
+        StringBuilder s = new StringBuilder().append(Arrays.stream(byType).sum()).append(" questions (");
+        for (QuestionType t : QuestionType.values()) {
+            s.append(t.ordinal() == 0 ? "" : ", ").append(t.jsonName().replace('_', ' ')).append(' ').append(byType[t.ordinal()]);
+        }
+        return s.append(')').toString();
     }
 
     /** The mean stream length in tokens, what the budget fractions of --all are fractions of. */

@@ -55,6 +55,9 @@ class RecallBenchmarkTest {
         assertTrue(o.get("cache_bytes").asLong() >= (long) attended * 6 * 2 * 64 * 2 * 2, o.toString());
         assertEquals(o.get("cache_bytes").asLong(), o.get("answer_cache_bytes").asLong(), "one cache");
         assertTrue(o.get("tokens_per_s").asDouble() > 0);
+        // every stream token after the first is predicted: far better than a uniform guess over the 3,512-token vocabulary
+        double perplexity = o.get("perplexity").asDouble();
+        assertTrue(perplexity > 1 && perplexity < 100, o.toString());
     }
 
     /** The fixture model was trained to 512 positions: conversations past them are refused before any runs. */
