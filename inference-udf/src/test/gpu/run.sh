@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # The GPU test suite and the first timings of the CUDA backend, in one call on a GPU machine with no Java and no Maven,
-# from the folder prepare-carry.sh packed (this script sits in it). Prints the tests' tree, a summary line
-# "N passed, N failed", the timings table, and the kernels' times under Nsight Compute where ncu is installed.
-# Exit status: 0 only when every GPU test passed (a missing GPU fails them: LONGSTREAM_REQUIRE_GPU=1).
+# from the folder prepare-carry.sh packed (this script sits in it), run from the repository's root. Prints the tests'
+# tree, a summary line "N passed, N failed", the timings table, the kernels' times under Nsight Compute where ncu is
+# installed, and `bench recall` on the demo model with --backend cuda and then cpu, on the same conversations.
+# Exit status: 0 only when every GPU test passed and both recall runs did (a missing GPU fails them:
+# LONGSTREAM_REQUIRE_GPU=1). LONGSTREAM_GPU_TIMINGS=0 skips the timings, LONGSTREAM_GPU_RECALL=0 the recall runs.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 work="${TMPDIR:-/tmp}/longstream-gpu"
 mkdir -p "$work"
 python3 -c "import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])" "$here/jre.txz" "$work"
 java="$work/jre/bin/java"
-cp="$(ls "$here"/lib/*.jar | tr '\n' ':')"
+# the test models come from the repository's copy (prepare-carry.sh leaves them out of the tests jar)
+cp="$(ls "$here"/lib/*.jar | tr '\n' ':')$here/../../inference-udf/src/test/resources"
 export LONGSTREAM_REQUIRE_GPU=1
 export LONGSTREAM_BENCH_MODEL_DIR="$work/bench"
 mkdir -p "$LONGSTREAM_BENCH_MODEL_DIR"
@@ -34,4 +37,16 @@ if [ "${LONGSTREAM_GPU_TIMINGS:-1}" = 1 ]; then
 
     fi
 fi
-[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
+recall=0
+if [ "${LONGSTREAM_GPU_RECALL:-1}" = 1 ]; then
+    # the policies at 20% of the mean conversation (kept K = 855 of 4,275 tokens, one chunk of 213), as bench recall --all
+    # sizes them for these 20 conversations; epicache needs the segment encoder, which is not carried
+    for backend in cuda cpu; do
+        for policy in full window:budget=1068 sinks:budget=1068 lacache:budget=1068; do
+            "$java" --add-modules jdk.incubator.vector -Xmx16g -cp "$cp" io.longstream.jobs.cli.LongstreamCli bench recall \
+                --model models/longstream-demo --backend "$backend" --policy "$policy" --chunk 213 --sessions 20 --json \
+                2>"$work/recall.err" | sed "s/^/recall $backend /" || { cat "$work/recall.err"; recall=1; }
+        done
+    done
+fi
+[ "$failed" = 0 ] && [ "$passed" -gt 0 ] && [ "$recall" = 0 ]
