@@ -35,7 +35,7 @@ class StreamingPerplexityTest {
     }
 
     /** The NLL computed directly: one forward pass over each stream with every position's logits. */
-    private static double directNll(Model model, List<int[]> streams) {
+    static double directNll(Model model, List<int[]> streams) {
         double sum = 0;
         long count = 0;
         int vocab = model.config().vocab;
