@@ -164,6 +164,7 @@ public final class RecallBenchmark implements Callable<Integer>, Configured {
         ObjectNode byDepth = o.putObject("by_depth");
         score.byDepth().forEach((k, v) -> share(byDepth, k, v));
         share(o, "perplexity", score.perplexity());
+        share(o, "fact_kept", score.factKept());
         share(o, "attended_entries", score.attendedEntries());
         o.put("cache_bytes", score.cacheBytes);
         o.put("answer_cache_bytes", score.answerCacheBytes);

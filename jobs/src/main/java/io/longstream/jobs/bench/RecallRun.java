@@ -11,9 +11,11 @@ import io.longstream.inference.eval.NextTokenLoss;
 import io.longstream.inference.memory.SessionMemories;
 import io.longstream.inference.memory.SessionMemory;
 import io.longstream.state.cache.CacheDtype;
+import io.longstream.state.cache.HeadCache;
 import io.longstream.state.cache.KvCache;
 import io.longstream.state.policy.PolicySpec;
 import java.util.Arrays;
+import java.util.BitSet;
 
 /**
  * One policy over the recall sessions, through the session memories as the session operator drives them: a session's
@@ -88,11 +90,12 @@ final class RecallRun {
         int[] prompt = query.tokens();
         int maxNew = ConversationGenerator.MAX_NEW_TOKENS;
         if (memory.queryRefusal(prompt.length, maxNew) != null) {
-            score.add(query.event(), false, false, 0);
+            score.add(query.event(), false, false, 0, Double.NaN);
             return;
         }
         KvCache cache = memory.cache(memory.route(query.text()));
         double attended = cache.meanEntries();
+        double factKept = query.facts() == null || query.facts().length == 0 ? Double.NaN : heldShare(cache, query.facts());
         KvCache.Mark mark = cache.mark();
         AnswerDecoding decoding = alone.runAlone(new AnswerDecoding(model.transformer(), memory.queryChunk(), prompt, new int[0], cache,
                 Sampler.greedy(), maxNew, model.stopTokenIds(), maxNew, token -> { }));
@@ -100,6 +103,26 @@ final class RecallRun {
         Generator.Result result = decoding.result();
         score.tokens += prompt.length + result.tokens.length;
         boolean correct = Answers.matches(query.event().expected(), model.tokenizer().decode(result.tokens));
-        score.add(query.event(), true, correct, attended);
+        score.add(query.event(), true, correct, attended, factKept);
+    }
+
+    /** The share of (layer, KV head, position) entries the cache holds, over every layer and KV head and the positions given. */
+    static double heldShare(KvCache cache, int[] positions) {
+        long held = 0;
+        for (int l = 0; l < cache.layers(); l++) {
+            for (int h = 0; h < cache.kvHeads(); h++) {
+                HeadCache head = cache.head(l, h);
+                BitSet at = new BitSet();
+                for (int slot = 0; slot < head.slots(); slot++) {
+                    if (head.position(slot) != HeadCache.FREE) {
+                        at.set(head.position(slot));
+                    }
+                }
+                for (int p : positions) {
+                    held += at.get(p) ? 1 : 0;
+                }
+            }
+        }
+        return (double) held / ((long) cache.layers() * cache.kvHeads() * positions.length);
     }
 }

@@ -19,6 +19,8 @@ final class RecallScore {
     private int asked;
     private int rejected;
     private double attendedSum;
+    private double factKeptSum;
+    private int factsLocated;
     private double nllSum;
     private long predicted;
     long cacheBytes;
@@ -26,9 +28,16 @@ final class RecallScore {
     long tokens;
     double seconds;
 
-    /** A query answered (or refused: {@code answered} false) from a cache holding {@code attended} entries a (layer, KV head). */
-    void add(ConversationEvent query, boolean answered, boolean correct, double attended) {
+    /**
+     * A query answered (or refused: {@code answered} false) from a cache holding {@code attended} entries a (layer, KV head)
+     * and {@code factKept} of the entries of the value(s) asked about (NaN: none stated, or not located).
+     */
+    void add(ConversationEvent query, boolean answered, boolean correct, double attended, double factKept) {
         asked++;
+        if (!Double.isNaN(factKept)) {
+            factKeptSum += factKept;
+            factsLocated++;
+        }
         if (!answered) {
             rejected++;
         }
@@ -95,6 +104,14 @@ final class RecallScore {
     /** Entries a query attended from memory, per (layer, KV head), on average (its own prompt and answer left out). */
     double attendedEntries() {
         return asked == 0 ? Double.NaN : attendedSum / asked;
+    }
+
+    /**
+     * The mean share of the asked values' entries (every layer, KV head and token of the value at its latest statement)
+     * that the answering cache held when the question came, over the questions about a stated fact.
+     */
+    double factKept() {
+        return factsLocated == 0 ? Double.NaN : factKeptSum / factsLocated;
     }
 
     double tokensPerSecond() {

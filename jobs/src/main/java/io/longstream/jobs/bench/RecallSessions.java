@@ -7,6 +7,7 @@ import io.longstream.inference.Model;
 import io.longstream.inference.text.ChatTemplate;
 import io.longstream.inference.text.ChatTemplate.Message;
 import io.longstream.inference.text.TokenStream;
+import io.longstream.inference.text.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -19,9 +20,10 @@ import java.util.List;
 final class RecallSessions {
     /**
      * One event of a session's stream: tokens that enter the memory (a document's own ids, BOS left out, in {@code body}),
-     * or a query (its prompt) with its expected answer in {@code event}.
+     * or a query (its prompt) with its expected answer in {@code event} and, in {@code facts}, the stream positions of the
+     * tokens of the value(s) it asks about, at their latest statement (empty for "not stated", null where not found).
      */
-    record Piece(int[] tokens, int[] body, ConversationEvent event, boolean document, String role, String text) {
+    record Piece(int[] tokens, int[] body, ConversationEvent event, boolean document, String role, String text, int[] facts) {
         boolean query() {
             return event != null && event.kind() == ConversationEvent.Kind.QUERY;
         }
@@ -39,11 +41,13 @@ final class RecallSessions {
      */
     RecallSessions(Model model, ConversationGenerator generator) {
         TokenStream tokens = new TokenStream(model.tokenizer(), ChatTemplate.load(model.dir()), model.config().bosTokenId);
+        Tokenizer tokenizer = model.tokenizer();
         int trained = model.config().maxPositions;
         for (int s = 0; s < generator.spec().sessions(); s++) {
             String id = ConversationGenerator.sessionId(generator.spec().seed(), s);
             List<Piece> pieces = new ArrayList<>();
             Message previous = null;
+            int[] stream = new int[0];
             int length = 0;
             int reach = 0;
             for (ConversationEvent e : generator.session(s)) {
@@ -51,19 +55,21 @@ final class RecallSessions {
                 switch (e.kind()) {
                     case DOCUMENT -> {
                         int[] body = tokens.document(e.text());
-                        pieces.add(new Piece(concat(start, body), body, e, true, null, e.text()));
+                        pieces.add(new Piece(concat(start, body), body, e, true, null, e.text(), null));
+                        stream = concat(stream, concat(start, body));
                         length += start.length + body.length;
                     }
                     case TURN -> {
                         Message turn = new Message(e.role(), e.text());
                         int[] body = concat(start, tokens.turn(previous, turn));
-                        pieces.add(new Piece(body, body, e, false, e.role(), e.text()));
+                        pieces.add(new Piece(body, body, e, false, e.role(), e.text(), null));
+                        stream = concat(stream, body);
                         length += body.length;
                         previous = turn;
                     }
                     case QUERY -> {
                         int[] prompt = concat(start, tokens.query(previous, e.text()));
-                        pieces.add(new Piece(prompt, prompt, e, false, "user", e.text()));
+                        pieces.add(new Piece(prompt, prompt, e, false, "user", e.text(), factPositions(tokenizer, stream, e)));
                         reach = Math.max(reach, length + prompt.length + ConversationGenerator.MAX_NEW_TOKENS);
                     }
                     default -> throw new IllegalStateException("unknown event kind " + e.kind());
@@ -76,6 +82,40 @@ final class RecallSessions {
             }
             sessions.add(new Session(id, pieces, length));
         }
+    }
+
+    /**
+     * Where the values a query asks about were last stated: the stream positions of each value's tokens (as a statement
+     * writes it, after a space), the latest occurrence before the query; null when one is not found.
+     */
+    static int[] factPositions(Tokenizer tokenizer, int[] stream, ConversationEvent query) {
+        if (query.questionType() == QuestionType.NOT_STATED) {
+            return new int[0];
+        }
+        String[] values = query.questionType() == QuestionType.TWO_FACTS ? query.expected().split(" and ") : new String[] {query.expected()};
+        int[] positions = new int[0];
+        for (String value : values) {
+            int[] ids = tokenizer.encode(" " + value);
+            int at = lastIndexOf(stream, ids);
+            if (at < 0) {
+                return null;
+            }
+            int[] found = new int[ids.length];
+            for (int i = 0; i < ids.length; i++) {
+                found[i] = at + i;
+            }
+            positions = concat(positions, found);
+        }
+        return positions;
+    }
+
+    private static int lastIndexOf(int[] stream, int[] ids) {
+        for (int at = stream.length - ids.length; at >= 0; at--) {
+            if (Arrays.equals(stream, at, at + ids.length, ids, 0, ids.length)) {
+                return at;
+            }
+        }
+        return -1;
     }
 
     List<Session> sessions() {

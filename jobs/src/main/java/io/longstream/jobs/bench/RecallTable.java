@@ -8,8 +8,8 @@ import java.util.Map;
 /** The rows of {@code bench recall}'s table, a Markdown table so that it pastes into docs. */
 final class RecallTable {
     static final String HEADER = "| policy | B | kept K | K / mean | c* | accuracy | single | updated | two facts | not stated "
-            + "| depth 0-25% | 25-50% | 50-75% | 75-100% | perplexity | attended | cache KiB | answer cache KiB | tokens/s | refused |\n"
-            + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|";
+            + "| depth 0-25% | 25-50% | 50-75% | 75-100% | perplexity | fact kept | attended | cache KiB | answer cache KiB | tokens/s | refused |\n"
+            + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|";
 
     private RecallTable() {
     }
@@ -25,7 +25,8 @@ final class RecallTable {
                 sizing.kept() == 0 ? "all" : sizing.kept(), fraction(sizing, meanTokens), sizing.chunk(), share(score.accuracy())));
         cells(s, score.byType());
         cells(s, score.byDepth());
-        s.append(String.format(Locale.ROOT, " | %.3f | %.0f | %.0f | %.0f | %.0f | %d |", score.perplexity(), score.attendedEntries(), score.cacheBytes / 1024.0,
+        s.append(String.format(Locale.ROOT, " | %.3f | %s | %.0f | %.0f | %.0f | %.0f | %d |", score.perplexity(), share(score.factKept()),
+                score.attendedEntries(), score.cacheBytes / 1024.0,
                 score.answerCacheBytes / 1024.0, score.tokensPerSecond(), score.rejected()));
         return s.toString();
     }

@@ -58,6 +58,17 @@ class RecallBenchmarkTest {
         // every stream token after the first is predicted: far better than a uniform guess over the 3,512-token vocabulary
         double perplexity = o.get("perplexity").asDouble();
         assertTrue(perplexity > 1 && perplexity < 100, o.toString());
+        double factKept = o.get("fact_kept").asDouble();
+        assertTrue(factKept >= 0 && factKept < 1, "128 entries of 300-odd tokens cannot hold every fact asked about: " + o);
+    }
+
+    /** The full cache holds every entry of every value asked about, at the positions the stream gave it. */
+    @Test
+    void theFullCacheKeepsEveryFact() throws Exception {
+        Run r = run("--model", MODEL, "--policy", "full", "--chunk", "64", "--sessions", "2", "--seed", "5",
+                "--min-words", "150", "--max-words", "200", "--threads", "2", "--json");
+        assertEquals(0, r.exit, r.err);
+        assertEquals(1.0, new ObjectMapper().readTree(r.out).get("fact_kept").asDouble(), 0.0, r.out);
     }
 
     /** The fixture model was trained to 512 positions: conversations past them are refused before any runs. */
