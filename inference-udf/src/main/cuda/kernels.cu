@@ -467,6 +467,27 @@ __device__ __forceinline__ bool visible(int keyPosition, int p, int lowest) {
     return keyPosition <= p && keyPosition >= lowest;
 }
 
+// What row r's query head h attends: its KV head's cache, the row's position p and the lowest position it sees.
+struct RowHead {
+    Head x;
+    int p;
+    int lowest;
+};
+
+// The row head of (r, h), its query rotated at the row's RoPE index and scaled into shared `query` on the way.
+__device__ RowHead row_head(const float* q, const CacheView* views, const int* rowStep, const int* rowPos,
+                            const int* qRopes, int r, int h, int layer, int heads, int kvHeads, int headDim, int window,
+                            float scale, const float* cosT, const float* sinT, float* query) {
+    int kvh = h / (heads / kvHeads);
+    RowHead v;
+    v.p = rowPos[r];
+    v.lowest = window > 0 ? v.p - window + 1 : INT_MIN;
+    v.x = head_of(views[rowStep[r]], (long) layer * kvHeads + kvh);
+    rotate_query(q + ((long) r * heads + h) * headDim, qRopes[(long) r * kvHeads + kvh], headDim / 2, scale, cosT, sinT,
+                 query);
+    return v;
+}
+
 // One warp per (row, query head). Slots are taken 32 at a time, slot j0 + lane by lane: its score; the tile's max
 // and sum of e^(s − m) as butterflies over the lanes (every lane ends with the same bits); each lane owns output
 // dimensions d ≡ lane (mod 32) and adds the tile's weighted values in slot order. The online softmax rescales once
@@ -481,12 +502,9 @@ extern "C" __global__ void attention(const float* q, const CacheView* views, con
     int r = blockIdx.x;
     int h = blockIdx.y;
     int lane = threadIdx.x;
-    int kvh = h / (heads / kvHeads);
-    int p = rowPos[r];
-    int lowest = window > 0 ? p - window + 1 : INT_MIN;
-    Head x = head_of(views[rowStep[r]], (long) layer * kvHeads + kvh);
-    rotate_query(q + ((long) r * heads + h) * headDim, qRopes[(long) r * kvHeads + kvh], headDim / 2, scale, cosT, sinT,
-                 query);
+    RowHead v = row_head(q, views, rowStep, rowPos, qRopes, r, h, layer, heads, kvHeads, headDim, window, scale, cosT, sinT,
+                         query);
+    const Head& x = v.x;
     float m = -INFINITY;
     float l = 0.f;
     float acc[MAX_DIMS_PER_LANE];
@@ -496,7 +514,7 @@ extern "C" __global__ void attention(const float* q, const CacheView* views, con
     for (int j0 = 0; j0 < x.span; j0 += 32) {
         int j = j0 + lane;
         float s = -INFINITY;
-        if (j < x.span && visible(x.positions[j], p, lowest)) {
+        if (j < x.span && visible(x.positions[j], v.p, v.lowest)) {
             s = slot_score(x, j, query, headDim, cosT, sinT);
         }
         float tileMax = s;
@@ -558,18 +576,14 @@ extern "C" __global__ void attention_probs(const float* q, const CacheView* view
     extern __shared__ float query[];
     int r = first + blockIdx.x;
     int h = blockIdx.y;
-    int kvh = h / (heads / kvHeads);
-    int p = rowPos[r];
-    int lowest = window > 0 ? p - window + 1 : INT_MIN;
-    Head x = head_of(views[rowStep[r]], (long) layer * kvHeads + kvh);
-    rotate_query(q + ((long) r * heads + h) * headDim, qRopes[(long) r * kvHeads + kvh], headDim / 2, scale, cosT, sinT,
-                 query);
+    RowHead v = row_head(q, views, rowStep, rowPos, qRopes, r, h, layer, heads, kvHeads, headDim, window, scale, cosT, sinT,
+                         query);
     float m = stats[((long) r * heads + h) * 2];
     float* row = probs + ((long) blockIdx.x * heads + h) * width;
     for (int j = threadIdx.x; j < width; j += 32) {
         float e = 0.f;
-        if (j < x.span && visible(x.positions[j], p, lowest)) {
-            e = expf(slot_score(x, j, query, headDim, cosT, sinT) - m);
+        if (j < v.x.span && visible(v.x.positions[j], v.p, v.lowest)) {
+            e = expf(slot_score(v.x, j, query, headDim, cosT, sinT) - m);
         }
         row[j] = e;
     }
