@@ -45,7 +45,7 @@ jre="$(mktemp -d)"
 # uncompressed modules, so xz finds the redundancy (jlink's own compression leaves a larger tarball)
 jlink --add-modules java.base,java.desktop,java.logging,java.sql,java.xml,jdk.unsupported,jdk.incubator.vector,jdk.zipfs \
       --compress=0 --no-header-files --no-man-pages --strip-debug --output "$jre/jre" 2>/dev/null
-XZ_OPT=-9e tar cJf "$out/jre.txz" -C "$jre" jre
+tar cJf "$out/jre.txz" -C "$jre" jre
 rm -rf "$jre"
 cp inference-udf/src/test/gpu/run.sh "$out/run.sh"
 du -sh "$out"
