@@ -113,8 +113,11 @@ class CachePoliciesTest {
                 assertThrows(IllegalArgumentException.class, () -> CachePolicies.episodeSettings(PolicySpec.parse("epicache:level=head").withDefaultBudget(64), 8)).getMessage());
         assertEquals("epicache episodes must be in 1..1024, got 0 (in 'epicache:episodes=0,budget=64')",
                 assertThrows(IllegalArgumentException.class, () -> CachePolicies.episodeSettings(PolicySpec.parse("epicache:episodes=0").withDefaultBudget(64), 8)).getMessage());
-        assertEquals("policy epicache has no parameter start (in 'epicache:start=4'; it has [episodes, utterances, medoids, level, alpha, budget])",
+        assertEquals("policy epicache has no parameter start (in 'epicache:start=4'; it has [episodes, utterances, medoids, level, alpha, prompt, budget])",
                 assertThrows(IllegalArgumentException.class, () -> PolicySpec.parse("epicache:start=4")).getMessage());
+        assertEquals("epicache needs M = B - c* - Pcap >= 1, got B = 64, c* = 8, Pcap = 56 (in 'epicache:prompt=56,budget=64')",
+                assertThrows(IllegalArgumentException.class, () -> CachePolicies.episodeSettings(PolicySpec.parse("epicache:prompt=56").withDefaultBudget(64), 8)).getMessage());
+        assertEquals(40, CachePolicies.episodeSettings(PolicySpec.parse("epicache:prompt=40,budget=64"), 8).budget().promptCap());
         assertTrue(PolicySpec.parse(" epicache:alpha=0").episodic());
         assertTrue(assertThrows(IllegalArgumentException.class, () -> CachePolicies.build(PolicySpec.parse("epicache").withDefaultBudget(64), 2, 8)).getMessage()
                 .startsWith("epicache keeps a cache per episode"));
