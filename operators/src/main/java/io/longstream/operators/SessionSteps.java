@@ -20,7 +20,6 @@ import io.longstream.schemas.DocumentChunk;
 import io.longstream.schemas.Query;
 import io.longstream.state.cache.KvCache;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.apache.flink.util.FlinkRuntimeException;
@@ -266,7 +265,7 @@ final class SessionSteps {
         effects.at(StepKind.TOKENIZE);
         int[] body = bodyOf(meta, payload);
         // a new session's stream opens with BOS
-        int[] stream = meta.started ? body : concat(tokens.start(), body);
+        int[] stream = meta.started ? body : tokens.withStart(body);
         String refusal = memory.ingestRefusal(meta.pending.length + stream.length);
         if (refusal != null) {
             effects.output(Outputs.REJECTS, sourced.rejected(refusal));
@@ -347,7 +346,7 @@ final class SessionSteps {
         effects.at(StepKind.TOKENIZE);
         int[] prompt = tokens.query(previous(meta), query.getText());
         if (!meta.started) {
-            prompt = concat(tokens.start(), prompt);
+            prompt = tokens.withStart(prompt);
         }
         effects.at(StepKind.ANSWER);
         int maxNew = query.getMaxNewTokens();
@@ -454,11 +453,5 @@ final class SessionSteps {
 
     private static Message previous(SessionMeta meta) {
         return meta.previousRole == null ? null : new Message(meta.previousRole, meta.previousText);
-    }
-
-    private static int[] concat(int[] a, int[] b) {
-        int[] out = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
     }
 }

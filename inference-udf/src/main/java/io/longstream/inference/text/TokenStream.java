@@ -1,6 +1,7 @@
 package io.longstream.inference.text;
 
 import io.longstream.inference.text.ChatTemplate.Message;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -25,6 +26,14 @@ public final class TokenStream {
     /** The tokens a new session starts with. */
     public int[] start() {
         return bosTokenId >= 0 ? new int[] {bosTokenId} : new int[0];
+    }
+
+    /** A new session's first tokens: {@link #start()} followed by the first event's. */
+    public int[] withStart(int[] first) {
+        int[] start = start();
+        int[] out = Arrays.copyOf(start, start.length + first.length);
+        System.arraycopy(first, 0, out, start.length, first.length);
+        return out;
     }
 
     public int[] document(String text) {

@@ -45,6 +45,7 @@ class TokenStreamTest {
         assertEquals("<|user|>And Bob's?<|end|><|assistant|>", stream.turnText(second, new Message("user", "And Bob's?"), true));
         assertArrayEquals(tokenizer.encode("<|assistant|>4812<|end|>"), stream.turn(first, second));
         assertArrayEquals(new int[] {0}, stream.start());
+        assertArrayEquals(new int[] {0, 7, 8}, stream.withStart(new int[] {7, 8}));
     }
 
     @Test
@@ -63,6 +64,7 @@ class TokenStreamTest {
         assertEquals("user: hello\n", stream.turnText(null, new Message("user", "hello"), false));
         assertEquals("user: code?\nassistant: ", stream.turnText(new Message("user", "hello"), new Message("user", "code?"), true));
         assertEquals(0, stream.start().length);
+        assertArrayEquals(new int[] {7, 8}, stream.withStart(new int[] {7, 8}));
         assertTrue(stream.document("plain text").length > 0);
     }
 }

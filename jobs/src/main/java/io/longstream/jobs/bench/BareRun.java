@@ -10,6 +10,7 @@ import io.longstream.inference.memory.PolicyMemory;
 import io.longstream.inference.memory.QuerySeeds;
 import io.longstream.inference.text.ChatTemplate;
 import io.longstream.inference.text.ChatTemplate.Message;
+import io.longstream.inference.text.TokenBuffer;
 import io.longstream.inference.text.TokenStream;
 import io.longstream.jobs.pipeline.PipelineSettings;
 import io.longstream.schemas.ConversationTurn;
@@ -20,7 +21,6 @@ import io.longstream.state.cache.KvCache;
 import io.longstream.state.policy.CachePolicies;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -87,7 +87,7 @@ final class BareRun {
             batch.finish(works);
             finishes.forEach(Runnable::run);
             for (Session s : taken) {
-                if (s.pending.length > 0 || !s.queue.isEmpty()) {
+                if (s.pending.length() > 0 || !s.queue.isEmpty()) {
                     runnable.add(s);
                 }
             }
@@ -113,7 +113,7 @@ final class BareRun {
         final String id;
         final Deque<SessionEvent> queue = new ArrayDeque<>();
         final PolicyMemory memory;
-        int[] pending = new int[0];
+        final TokenBuffer pending = new TokenBuffer();
         boolean started;
         Message previous;
         int[] answerTokens = new int[0];
@@ -131,7 +131,7 @@ final class BareRun {
         /** Takes cheap steps (events into the stream) until a prefill chunk or an answer block begins; null when idle. */
         Step begin(Map<String, int[]> answers) {
             while (true) {
-                if (pending.length >= memory.chunk()) {
+                if (pending.length() >= memory.chunk()) {
                     return prefill(memory.chunk());
                 }
                 SessionEvent head = queue.peek();
@@ -139,8 +139,8 @@ final class BareRun {
                     return null;
                 }
                 if (head.getPayload() instanceof Query) {
-                    if (pending.length > 0) {
-                        return prefill(pending.length);
+                    if (pending.length() > 0) {
+                        return prefill(pending.length());
                     }
                     Step answer = answer((Query) head.getPayload(), answers);
                     if (answer != null) {
@@ -164,27 +164,25 @@ final class BareRun {
                 memory.observeTurn(turn.getRole(), turn.getText());
                 previous = new Message(turn.getRole(), turn.getText());
             }
-            int[] stream = started ? body : concat(tokens.start(), body);
-            if (memory.ingestRefusal(pending.length + stream.length) != null) {
+            int[] stream = started ? body : tokens.withStart(body);
+            if (memory.ingestRefusal(pending.length() + stream.length) != null) {
                 rejected++;
                 return;
             }
-            pending = concat(pending, stream);
+            pending.append(stream);
             started = true;
             ingested += stream.length;
         }
 
         private Step prefill(int count) {
-            int[] chunk = Arrays.copyOf(pending, count);
-            pending = Arrays.copyOfRange(pending, count, pending.length);
-            return new Step(memory.startPrefill(chunk, false), () -> { });
+            return new Step(memory.startPrefill(pending.take(count), false), () -> { });
         }
 
         /** The query's next answer block, or null when the query is refused (and has left the queue). */
         private Step answer(Query query, Map<String, int[]> answers) {
             int[] prompt = tokens.query(previous, query.getText());
             if (!started) {
-                prompt = concat(tokens.start(), prompt);
+                prompt = tokens.withStart(prompt);
             }
             if (memory.queryRefusal(prompt.length, query.getMaxNewTokens()) != null) {
                 rejected++;
@@ -212,11 +210,5 @@ final class BareRun {
                 queue.poll();
             });
         }
-    }
-
-    private static int[] concat(int[] a, int[] b) {
-        int[] out = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
     }
 }

@@ -10,11 +10,11 @@ import io.longstream.inference.Sampler;
 import io.longstream.inference.eval.NextTokenLoss;
 import io.longstream.inference.memory.SessionMemories;
 import io.longstream.inference.memory.SessionMemory;
+import io.longstream.inference.text.TokenBuffer;
 import io.longstream.state.cache.CacheDtype;
 import io.longstream.state.cache.HeadCache;
 import io.longstream.state.cache.KvCache;
 import io.longstream.state.policy.PolicySpec;
-import java.util.Arrays;
 import java.util.BitSet;
 
 /**
@@ -45,37 +45,28 @@ final class RecallRun {
         for (RecallSessions.Session session : sessions.sessions()) {
             SessionMemory memory = memories.create(session.id());
             NextTokenLoss loss = new NextTokenLoss(model.config().vocab);
-            int[] pending = new int[0];
+            TokenBuffer pending = new TokenBuffer();
             for (RecallSessions.Piece piece : session.pieces()) {
                 if (!piece.query()) {
-                    if (memory.ingestRefusal(pending.length + piece.tokens().length) != null) {
-                        throw new IllegalArgumentException(policy + " refuses session " + session.id() + ": "
-                                + memory.ingestRefusal(pending.length + piece.tokens().length));
+                    String refusal = memory.ingestRefusal(pending.length() + piece.tokens().length);
+                    if (refusal != null) {
+                        throw new IllegalArgumentException(policy + " refuses session " + session.id() + ": " + refusal);
                     }
                     if (piece.document()) {
                         memory.observeDocument(piece.body());
                     } else {
                         memory.observeTurn(piece.role(), piece.text());
                     }
-                    pending = RecallSessions.concat(pending, piece.tokens());
-                    for (; pending.length >= memory.chunk(); pending = Arrays.copyOfRange(pending, memory.chunk(), pending.length)) {
-                        int[] chunkTokens = Arrays.copyOf(pending, memory.chunk());
-                        loss.add(chunkTokens, memory.prefill(chunkTokens, true).logits());
-                        score.tokens += memory.chunk();
+                    pending.append(piece.tokens());
+                    while (pending.length() >= memory.chunk()) {
+                        prefill(memory, pending.take(memory.chunk()), loss, score);
                     }
                     continue;
                 }
-                if (pending.length > 0) {
-                    loss.add(pending, memory.prefill(pending, true).logits());
-                    score.tokens += pending.length;
-                    pending = new int[0];
-                }
+                prefill(memory, pending.take(pending.length()), loss, score);
                 answer(memory, piece, score, alone);
             }
-            if (pending.length > 0) {
-                loss.add(pending, memory.prefill(pending, true).logits());
-                score.tokens += pending.length;
-            }
+            prefill(memory, pending.take(pending.length()), loss, score);
             score.addStream(loss);
             score.cacheBytes = Math.max(score.cacheBytes, memory.bytes());
             for (int k = 0; k < memory.cacheCount(); k++) {
@@ -84,6 +75,14 @@ final class RecallRun {
         }
         score.seconds = (System.nanoTime() - t0) / 1e9;
         return score;
+    }
+
+    /** Prefills the tokens (none: nothing) and scores every one's next token. */
+    private static void prefill(SessionMemory memory, int[] tokens, NextTokenLoss loss, RecallScore score) {
+        if (tokens.length > 0) {
+            loss.add(tokens, memory.prefill(tokens, true).logits());
+            score.tokens += tokens.length;
+        }
     }
 
     private void answer(SessionMemory memory, RecallSessions.Piece query, RecallScore score, ForwardBatch alone) {

@@ -6,11 +6,13 @@ import io.longstream.conversations.QuestionType;
 import io.longstream.inference.Model;
 import io.longstream.inference.text.ChatTemplate;
 import io.longstream.inference.text.ChatTemplate.Message;
+import io.longstream.inference.text.TokenBuffer;
 import io.longstream.inference.text.TokenStream;
 import io.longstream.inference.text.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * Generated conversations as the session operator tokenises them (BOS, documents, turns through the chat template, a
@@ -47,40 +49,39 @@ final class RecallSessions {
             String id = ConversationGenerator.sessionId(generator.spec().seed(), s);
             List<Piece> pieces = new ArrayList<>();
             Message previous = null;
-            int[] stream = new int[0];
-            int length = 0;
+            TokenBuffer stream = new TokenBuffer();
             int reach = 0;
             for (ConversationEvent e : generator.session(s)) {
-                int[] start = length == 0 ? tokens.start() : new int[0];
                 switch (e.kind()) {
                     case DOCUMENT -> {
                         int[] body = tokens.document(e.text());
-                        pieces.add(new Piece(concat(start, body), body, e, true, null, e.text(), null));
-                        stream = concat(stream, concat(start, body));
-                        length += start.length + body.length;
+                        int[] piece = stream.length() == 0 ? tokens.withStart(body) : body;
+                        pieces.add(new Piece(piece, body, e, true, null, e.text(), null));
+                        stream.append(piece);
                     }
                     case TURN -> {
                         Message turn = new Message(e.role(), e.text());
-                        int[] body = concat(start, tokens.turn(previous, turn));
-                        pieces.add(new Piece(body, body, e, false, e.role(), e.text(), null));
-                        stream = concat(stream, body);
-                        length += body.length;
+                        int[] body = tokens.turn(previous, turn);
+                        int[] piece = stream.length() == 0 ? tokens.withStart(body) : body;
+                        pieces.add(new Piece(piece, piece, e, false, e.role(), e.text(), null));
+                        stream.append(piece);
                         previous = turn;
                     }
                     case QUERY -> {
-                        int[] prompt = concat(start, tokens.query(previous, e.text()));
+                        int[] query = tokens.query(previous, e.text());
+                        int[] prompt = stream.length() == 0 ? tokens.withStart(query) : query;
                         pieces.add(new Piece(prompt, prompt, e, false, "user", e.text(), factPositions(tokenizer, stream, e)));
-                        reach = Math.max(reach, length + prompt.length + ConversationGenerator.MAX_NEW_TOKENS);
+                        reach = Math.max(reach, stream.length() + prompt.length + ConversationGenerator.MAX_NEW_TOKENS);
                     }
                     default -> throw new IllegalStateException("unknown event kind " + e.kind());
                 }
             }
-            reach = Math.max(reach, length);
+            reach = Math.max(reach, stream.length());
             if (trained > 0 && reach > trained) {
                 throw new IllegalArgumentException("session " + id + " reaches position " + reach + ", past the model's " + trained
                         + " trained positions (max_position_embeddings): lower --max-words");
             }
-            sessions.add(new Session(id, pieces, length));
+            sessions.add(new Session(id, pieces, stream.length()));
         }
     }
 
@@ -88,34 +89,21 @@ final class RecallSessions {
      * Where the values a query asks about were last stated: the stream positions of each value's tokens (as a statement
      * writes it, after a space), the latest occurrence before the query; null when one is not found.
      */
-    static int[] factPositions(Tokenizer tokenizer, int[] stream, ConversationEvent query) {
+    static int[] factPositions(Tokenizer tokenizer, TokenBuffer stream, ConversationEvent query) {
         if (query.questionType() == QuestionType.NOT_STATED) {
             return new int[0];
         }
         String[] values = query.questionType() == QuestionType.TWO_FACTS ? query.expected().split(" and ") : new String[] {query.expected()};
-        int[] positions = new int[0];
+        IntStream positions = IntStream.empty();
         for (String value : values) {
             int[] ids = tokenizer.encode(" " + value);
-            int at = lastIndexOf(stream, ids);
+            int at = stream.lastIndexOf(ids);
             if (at < 0) {
                 return null;
             }
-            int[] found = new int[ids.length];
-            for (int i = 0; i < ids.length; i++) {
-                found[i] = at + i;
-            }
-            positions = concat(positions, found);
+            positions = IntStream.concat(positions, IntStream.range(at, at + ids.length));
         }
-        return positions;
-    }
-
-    private static int lastIndexOf(int[] stream, int[] ids) {
-        for (int at = stream.length - ids.length; at >= 0; at--) {
-            if (Arrays.equals(stream, at, at + ids.length, ids, 0, ids.length)) {
-                return at;
-            }
-        }
-        return -1;
+        return positions.toArray();
     }
 
     List<Session> sessions() {
@@ -142,11 +130,5 @@ final class RecallSessions {
     /** The mean stream length in tokens, what the budget fractions of --all are fractions of. */
     double meanTokens() {
         return sessions.stream().mapToInt(Session::streamTokens).average().orElse(0);
-    }
-
-    static int[] concat(int[] a, int[] b) {
-        int[] out = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
     }
 }

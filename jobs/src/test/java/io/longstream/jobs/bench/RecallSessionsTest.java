@@ -8,8 +8,8 @@ import io.longstream.conversations.ConversationGenerator;
 import io.longstream.conversations.ConversationSpec;
 import io.longstream.conversations.QuestionType;
 import io.longstream.inference.Model;
+import io.longstream.inference.text.TokenBuffer;
 import java.nio.file.Path;
-import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class RecallSessionsTest {
@@ -20,10 +20,10 @@ class RecallSessionsTest {
             RecallSessions sessions = new RecallSessions(model, new ConversationGenerator(new ConversationSpec(7, 3, 400, 900)));
             int located = 0;
             for (RecallSessions.Session session : sessions.sessions()) {
-                int[] stream = new int[0];
+                TokenBuffer stream = new TokenBuffer();
                 for (RecallSessions.Piece piece : session.pieces()) {
                     if (!piece.query()) {
-                        stream = RecallSessions.concat(stream, piece.tokens());
+                        stream.append(piece.tokens());
                         continue;
                     }
                     int[] facts = piece.facts();
@@ -34,8 +34,8 @@ class RecallSessionsTest {
                     }
                     int[] ids = new int[facts.length];
                     for (int i = 0; i < facts.length; i++) {
-                        assertTrue(facts[i] < stream.length, "a fact stated before its question");
-                        ids[i] = stream[facts[i]];
+                        assertTrue(facts[i] < stream.length(), "a fact stated before its question");
+                        ids[i] = stream.get(facts[i]);
                     }
                     String spelled = model.tokenizer().decode(ids).trim().replaceAll("\\s+", " ");
                     for (String value : piece.event().expected().split(" and ")) {
