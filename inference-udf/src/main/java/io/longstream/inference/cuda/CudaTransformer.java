@@ -50,6 +50,11 @@ public final class CudaTransformer implements Transformer {
         if (config.headDim % 2 != 0 || config.headDim > 256) {
             throw new IllegalArgumentException("the CUDA backend takes even head dimensions up to 256, not " + config.headDim);
         }
+        if (config.heads / config.kvHeads > 32) {
+            // attention gives one warp to each query head of a KV head's group, in one block of at most 32 warps
+            throw new IllegalArgumentException("the CUDA backend takes at most 32 query heads per KV head, not "
+                    + config.heads / config.kvHeads);
+        }
         if (!(cacheFraction > 0 && cacheFraction <= 1)) {
             throw new IllegalArgumentException("the device cache fraction must be in (0, 1], not " + cacheFraction);
         }
@@ -158,6 +163,10 @@ public final class CudaTransformer implements Transformer {
         a.headDim = c.headDim;
         a.window = c.slidingWindow;
         a.scale = (float) (1.0 / Math.sqrt(c.headDim));
+        a.rowTile = Kernels.Attention.rowTile(start, c.heads / kvHeads);
+        int[] tiles = Kernels.Attention.tiles(start, a.rowTile);
+        a.tiles = upload("tiles", tiles);
+        a.tileCount = tiles.length / 2;
 
         kernels.embed(w.embed, tokens, n, x);
         for (int layer = 0; layer < c.layers; layer++) {
@@ -181,7 +190,7 @@ public final class CudaTransformer implements Transformer {
                 appendToHosts(batch, start, positions, plans, layer, download(k, n * kvDim), download(v, n * kvDim));
             }
             a.qRopes = layerRopes;
-            kernels.attention(a, layer, n, att, stats);
+            kernels.attention(a, layer, att, stats);
             if (observed) {
                 showObservers(batch, start, positions, a, layer, stats);
             }

@@ -1,16 +1,20 @@
 package io.longstream.inference.cuda;
 
+import static jcuda.driver.JCudaDriver.cuFuncSetAttribute;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 
 import io.longstream.inference.model.TensorDtype;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUfunction_attribute;
 
 /** Typed launches of the kernels in kernels.cu (their shapes are documented there); callers hold the engine. */
 final class Kernels {
     private static final int THREADS = 256;
     /** Products of at most this many rows take the small-tile kernel. */
     private static final int SMALL_ROWS = 16;
+    /** Dynamic shared memory a launch may take without asking for more. */
+    private static final int DEFAULT_SHARED = 48 * 1024;
     private final CudaEngine engine;
 
     Kernels(CudaEngine engine) {
@@ -67,9 +71,15 @@ final class Kernels {
                 kvHeads, headDim);
     }
 
-    void attention(Attention a, int layer, int rows, CUdeviceptr out, CUdeviceptr stats) {
-        launch("attention", rows, a.heads, 32, 4 * a.headDim, a.q, a.views, a.rowStep, a.rowPos, a.qRopes, layer, a.heads,
-                a.kvHeads, a.headDim, a.window, a.scale, a.cos, a.sin, out, stats);
+    /**
+     * Attention of every row: one block per tile of {@code a.rowTile} rows of one step (see {@link Attention#tiles})
+     * and KV head, one warp per (row, query head) of the tile.
+     */
+    void attention(Attention a, int layer, CUdeviceptr out, CUdeviceptr stats) {
+        int warps = a.rowTile * (a.heads / a.kvHeads);
+        int shared = 4 * (warps * a.headDim + 32 * (2 * a.headDim + 1) + 32);
+        launch("attention", a.tileCount, a.kvHeads, 32 * warps, shared, a.q, a.views, a.rowStep, a.tiles, a.rowPos, a.qRopes,
+                layer, a.heads, a.kvHeads, a.headDim, a.window, a.scale, a.cos, a.sin, out, stats);
     }
 
     void attentionProbs(Attention a, int layer, int first, int rows, CUdeviceptr stats, int width, CUdeviceptr probs) {
@@ -79,9 +89,44 @@ final class Kernels {
 
     /** The arguments attention and its probabilities share for one pass. */
     static final class Attention {
+        /** At most this many warps to a block of attention, unless one KV head's query group needs more. */
+        static final int BLOCK_WARPS = 16;
         CUdeviceptr q, views, rowStep, rowPos, qRopes, cos, sin;
         int heads, kvHeads, headDim, window;
         float scale;
+        /** [tileCount][2]: each tile's first row and row count, at most rowTile consecutive rows of one step. */
+        CUdeviceptr tiles;
+        int tileCount, rowTile;
+
+        /**
+         * Cuts every step's rows (step s: rows start[s] to start[s + 1]) into tiles of {@code rowTile} rows, a block's
+         * warps being rowTile times the query heads of a KV head: so a block's rows share one cache.
+         */
+        static int[] tiles(int[] start, int rowTile) {
+            int steps = start.length - 1;
+            int count = 0;
+            for (int s = 0; s < steps; s++) {
+                count += (start[s + 1] - start[s] + rowTile - 1) / rowTile;
+            }
+            int[] tiles = new int[2 * count];
+            int t = 0;
+            for (int s = 0; s < steps; s++) {
+                for (int r = start[s]; r < start[s + 1]; r += rowTile, t++) {
+                    tiles[2 * t] = r;
+                    tiles[2 * t + 1] = Math.min(rowTile, start[s + 1] - r);
+                }
+            }
+            return tiles;
+        }
+
+        /** Rows to a tile: as many as fill BLOCK_WARPS warps with whole query groups, but no more than a step has. */
+        static int rowTile(int[] start, int group) {
+            int most = 1;
+            for (int s = 0; s + 1 < start.length; s++) {
+                most = Math.max(most, start[s + 1] - start[s]);
+            }
+            return Math.max(1, Math.min(most, BLOCK_WARPS / group));
+        }
     }
 
     private void launch(String kernel, int gridX, int gridY, int block, int shared, Object... args) {
@@ -99,6 +144,9 @@ final class Kernels {
             } else {
                 throw new IllegalArgumentException("kernel argument of type " + a.getClass());
             }
+        }
+        if (shared > DEFAULT_SHARED) {
+            cuFuncSetAttribute(engine.function(kernel), CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, shared);
         }
         cuLaunchKernel(engine.function(kernel), gridX, gridY, 1, block, 1, 1, shared, null, Pointer.to(params), null);
     }
