@@ -48,12 +48,23 @@ final class LiveCaches {
         entries.remove(session);
     }
 
-    /** Drops least recently used caches until the total fits, never the one just used. */
-    private void trim(String keep) {
+    /** Sessions whose memory is held. */
+    int sessions() {
+        return entries.size();
+    }
+
+    /** Bytes the memories held take. */
+    long bytes() {
         long total = 0;
         for (Entry e : entries.values()) {
             total += e.memory.bytes();
         }
+        return total;
+    }
+
+    /** Drops least recently used caches until the total fits, never the one just used. */
+    private void trim(String keep) {
+        long total = bytes();
         Iterator<Map.Entry<String, Entry>> it = entries.entrySet().iterator();
         while (total > maxBytes && it.hasNext()) {
             Map.Entry<String, Entry> eldest = it.next();

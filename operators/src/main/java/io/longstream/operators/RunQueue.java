@@ -54,6 +54,10 @@ final class RunQueue {
         return places.containsKey(session);
     }
 
+    int size() {
+        return places.size();
+    }
+
     boolean isEmpty() {
         return places.isEmpty();
     }

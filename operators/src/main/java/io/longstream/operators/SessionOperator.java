@@ -45,7 +45,8 @@ import org.apache.flink.util.OutputTag;
  * the weights once per pass for every session in it), then lets each finish. A session's result does not depend on its
  * batch: the runtime is batch-invariant. Ticks are processing-time callbacks, one after another, so checkpoint barriers
  * pass between them, and the token budget bounds how long one takes; which sessions are runnable, and in what order,
- * is derived from state, so a restore picks up where the checkpoint stood.
+ * is derived from state, so a restore picks up where the checkpoint stood. What the sessions and ticks do shows in
+ * Flink's metrics ({@link SessionMetrics}).
  */
 public final class SessionOperator extends AbstractStreamOperator<Answer>
         implements OneInputStreamOperator<SourcedEvent, Answer>, Triggerable<String, VoidNamespace> {
@@ -66,6 +67,8 @@ public final class SessionOperator extends AbstractStreamOperator<Answer>
     /** Sessions with work to do, in the order ticks take them. */
     private transient RunQueue runnable;
     private transient boolean tickScheduled;
+    private transient LiveCaches live;
+    private transient SessionMetrics metrics;
 
     public SessionOperator(SessionConfig config) {
         this(config, StepFaults.NONE, TickListener.NONE);
@@ -111,8 +114,11 @@ public final class SessionOperator extends AbstractStreamOperator<Answer>
                 getPartitionedState(new ValueStateDescriptor<>("episode-clustering", TypeInformation.of(EpisodeClustering.class))));
         TypeSerializer<SessionMeta> metaSerializer = TypeInformation.of(SessionMeta.class).createSerializer(getExecutionConfig().getSerializerConfig());
         TokenStream tokens = new TokenStream(model.tokenizer(), ChatTemplate.load(model.dir()), model.config().bosTokenId);
-        steps = new SessionSteps(config, guard, model, tokens, new SessionStore(config, model,
-                new MemoryState(pages, episodes, model.config().layers, model.config().kvHeads)), metaSerializer::copy);
+        SessionStore store = new SessionStore(config, model,
+                new MemoryState(pages, episodes, model.config().layers, model.config().kvHeads));
+        live = store.live();
+        steps = new SessionSteps(config, guard, model, tokens, store, metaSerializer::copy);
+        metrics = new SessionMetrics(getMetricGroup());
         batch = new ForwardBatch(model.transformer());
         expiries = getInternalTimerService("session-expiry", VoidNamespaceSerializer.INSTANCE, this);
         emitter = new StepEffects.Emitter() {
@@ -125,6 +131,11 @@ public final class SessionOperator extends AbstractStreamOperator<Answer>
             public <T> void output(OutputTag<T> tag, T value) {
                 output.collect(tag, new StreamRecord<>(value));
             }
+
+            @Override
+            public SessionMetrics metrics() {
+                return metrics;
+            }
         };
         if (!runnable.isEmpty()) {
             scheduleTick(getProcessingTimeService().getCurrentProcessingTime());
@@ -134,6 +145,7 @@ public final class SessionOperator extends AbstractStreamOperator<Answer>
     @Override
     public void processElement(StreamRecord<SourcedEvent> element) throws Exception {
         String session = (String) getCurrentKey();
+        metrics.received(element.getValue());
         waiting.add(element.getValue());
         long now = getProcessingTimeService().getCurrentProcessingTime();
         if (config.idleTtlMillis > 0) {
@@ -167,6 +179,7 @@ public final class SessionOperator extends AbstractStreamOperator<Answer>
         }
         steps.expire(timer.getKey(), meta, emitter);
         metaState.clear();
+        sampleHeld();
     }
 
     @Override
@@ -188,6 +201,7 @@ public final class SessionOperator extends AbstractStreamOperator<Answer>
      * separate callback, so barriers pass.
      */
     private void tick(long scheduled) throws Exception {
+        long started = System.nanoTime();
         tickScheduled = false;
         List<SessionSteps.Turn> taken = new ArrayList<>();
         List<SessionSteps.Turn> batched = new ArrayList<>();
@@ -213,6 +227,8 @@ public final class SessionOperator extends AbstractStreamOperator<Answer>
             }
         }
         run(batched);
+        metrics.ticked(batched.size(), tokens, System.nanoTime() - started);
+        sampleHeld();
         if (!runnable.isEmpty()) {
             // due a millisecond from now, not at once: the task takes one input record between two callbacks that are
             // due, so ticks back to back would read the input, and the checkpoint barriers in it, one record a tick
@@ -267,6 +283,11 @@ public final class SessionOperator extends AbstractStreamOperator<Answer>
             }
             save(turn);
         }
+    }
+
+    /** Shows the metrics what the operator holds now: runnable sessions and live caches. */
+    private void sampleHeld() {
+        metrics.held(runnable.size(), live.sessions(), live.bytes());
     }
 
     private SessionSteps.Turn begin(String session) throws Exception {

@@ -120,7 +120,7 @@ final class SessionSteps {
             List<SourcedEvent> workingQueue = new ArrayList<>(turn.queue);
             StepGuard.Result<Step> result = guard.run(session, effects -> next(session, working, workingQueue, effects));
             if (result.failed()) {
-                fail(turn, result.effects().event(), result.failure(), out);
+                fail(turn, result.effects(), result.failure(), out);
                 return turn;
             }
             Step step = result.value();
@@ -144,7 +144,7 @@ final class SessionSteps {
         turn.begun = null;
         StepGuard.Result<Boolean> result = guard.resume(begun.effects, begun.finish::run);
         if (result.failed()) {
-            fail(turn, begun.effects.event(), result.failure(), out);
+            fail(turn, begun.effects, result.failure(), out);
             return;
         }
         begun.effects.commit(out);
@@ -179,15 +179,18 @@ final class SessionSteps {
         }
         Begun begun = turn.begun;
         turn.begun = null;
-        fail(turn, begun.effects.event(), StepGuard.failure(begun.effects, e), out);
+        fail(turn, begun.effects, StepGuard.failure(begun.effects, e), out);
     }
 
-    /** Fails the turn's step: drops the live memory, rejects what the step worked on and commits that. */
-    private void fail(Turn turn, SourcedEvent failed, String reason, StepEffects.Emitter out) throws Exception {
+    /**
+     * Fails the turn's step, whose held effects are {@code step}: drops the live memory, rejects what the step worked on
+     * and commits that.
+     */
+    private void fail(Turn turn, StepEffects step, String reason, StepEffects.Emitter out) throws Exception {
         store.drop(turn.session);
         SessionMeta meta = copy.apply(turn.meta);
         List<SourcedEvent> queue = new ArrayList<>(turn.queue);
-        rejectFailed(meta, queue, failed, reason).commit(out);
+        rejectFailed(meta, queue, step.event(), step.current(), reason).commit(out);
         turn.meta = meta;
         turn.queue = queue;
         turn.more = meta.pending.length > 0 || !queue.isEmpty();
@@ -198,20 +201,21 @@ final class SessionSteps {
      * {@code queue} as they were before the step): an event at the head of the queue leaves it (a query's partial
      * answer with it); a prefill's events are all those with tokens pending, and every pending token is dropped, so
      * the cache keeps what the chunks before gave it (a long event may be in it in part) and the stream goes on with
-     * the next event.
+     * the next event. The rejects count under {@code kind}, the work the step failed at.
      */
-    private static StepEffects rejectFailed(SessionMeta meta, List<SourcedEvent> queue, SourcedEvent failed, String reason) {
+    private static StepEffects rejectFailed(SessionMeta meta, List<SourcedEvent> queue, SourcedEvent failed, StepKind kind,
+                                            String reason) {
         StepEffects effects = new StepEffects();
         if (failed == null) {
             for (RawRecord source : meta.dropPending()) {
-                effects.output(Outputs.REJECTS, SourcedEvent.rejection(source, reason));
+                effects.reject(kind, SourcedEvent.rejection(source, reason));
             }
         } else {
             queue.remove(0);
             if (failed.event.getPayload() instanceof Query) {
                 meta.endAnswer();
             }
-            effects.output(Outputs.REJECTS, failed.rejected(reason));
+            effects.reject(kind, failed.rejected(reason));
         }
         return effects;
     }
@@ -222,6 +226,7 @@ final class SessionSteps {
         StepEffects effects = new StepEffects();
         store.forget(session, meta, effects);
         effects.output(Outputs.MEMORY, updates.of(session, lastEvent, meta, null, 0, "expired"));
+        effects.report(SessionMetrics::expired);
         effects.commit(out);
     }
 
@@ -268,7 +273,7 @@ final class SessionSteps {
         int[] stream = meta.started ? body : tokens.withStart(body);
         String refusal = memory.ingestRefusal(meta.pending.length + stream.length);
         if (refusal != null) {
-            effects.output(Outputs.REJECTS, sourced.rejected(refusal));
+            effects.reject(sourced.rejected(refusal));
             effects.output(Outputs.MEMORY, updates.of(session, sourced.event.getEventId(), meta, memory, 0, "budget exceeded"));
             return;
         }
@@ -322,8 +327,10 @@ final class SessionSteps {
             if (untrained != null) {
                 LOG.warn("session {}: {}", session, untrained);
             }
-            meta.evictions += chunk.result().evicted();
+            long evicted = chunk.result().evicted();
+            meta.evictions += evicted;
             persist(session, meta, memory, done, "ok");
+            done.report(metrics -> metrics.prefilled(count, evicted));
             return true;
         });
     }
@@ -333,6 +340,7 @@ final class SessionSteps {
         effects.at(StepKind.PERSIST);
         int written = store.persist(session, meta, memory, effects);
         effects.output(Outputs.MEMORY, updates.of(session, meta.lastEventId, meta, memory, written, status));
+        effects.report(metrics -> metrics.pagesWritten(written));
     }
 
     /**
@@ -352,7 +360,7 @@ final class SessionSteps {
         int maxNew = query.getMaxNewTokens();
         String refusal = memory.queryRefusal(prompt.length, maxNew);
         if (refusal != null) {
-            effects.output(Outputs.REJECTS, sourced.rejected(refusal));
+            effects.reject(sourced.rejected(refusal));
             queue.remove(0);
             return Step.CHEAP;
         }
@@ -382,7 +390,11 @@ final class SessionSteps {
                 meta.answerTokens = result.tokens;
                 return true;
             }
-            done.answer(answerOf(session, meta, memory, query, result, promptTokens, cachedTokens));
+            Answer answer = answerOf(session, meta, memory, query, result, promptTokens, cachedTokens);
+            long firstTokenAt = meta.answerFirstTokenAt;
+            // counted before it is sent: whoever sees the answer sees it counted
+            done.report(metrics -> metrics.answered(sourced.source, answer, firstTokenAt));
+            done.answer(answer);
             meta.endAnswer();
             queue.remove(0);
             return !queue.isEmpty();
@@ -421,7 +433,7 @@ final class SessionSteps {
         }
         effects.at(StepKind.CONTROL);
         if (action == ControlAction.CLOSE && !meta.started) {
-            effects.output(Outputs.REJECTS, sourced.rejected("CLOSE of unknown session " + session));
+            effects.reject(sourced.rejected("CLOSE of unknown session " + session));
             return false;
         }
         store.forget(session, meta, effects);
@@ -442,13 +454,14 @@ final class SessionSteps {
         try {
             next = store.memories(config.sessionPolicy(text)).switchFrom(session, memory, meta.started);
         } catch (IllegalArgumentException e) {
-            effects.output(Outputs.REJECTS, sourced.rejected("SET_POLICY " + text + ": " + e.getMessage()));
+            effects.reject(sourced.rejected("SET_POLICY " + text + ": " + e.getMessage()));
             return;
         }
         meta.evictions += next.evicted();
         meta.policySpec = next.memory().spec();
         meta.lastEventId = sourced.event.getEventId();
         persist(session, meta, next.memory(), effects, "policy " + next.memory().spec());
+        effects.report(metrics -> metrics.policySwitched(next.evicted()));
     }
 
     private static Message previous(SessionMeta meta) {

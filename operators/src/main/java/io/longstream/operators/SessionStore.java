@@ -72,6 +72,11 @@ final class SessionStore {
         live.remove(session);
     }
 
+    /** The deserialised memories held between steps, which the operator's metrics show. */
+    LiveCaches live() {
+        return live;
+    }
+
     /** How sessions under {@code spec} start, restore and switch. @throws IllegalArgumentException naming what is wrong with the spec */
     SessionMemories memories(PolicySpec spec) {
         return memoriesBySpec.computeIfAbsent(spec, s -> new SessionMemories(model, s, config.chunk, config.cacheDtype));

@@ -1,15 +1,16 @@
 package io.longstream.operators;
 
 import io.longstream.schemas.Answer;
+import io.longstream.schemas.Rejected;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import org.apache.flink.util.OutputTag;
 
 /**
- * What one step of one session writes to Flink state and emits, held back until the step has succeeded, so a step
- * that fails leaves state and outputs as they were ({@link StepGuard}); and what the step works on, which a failure
- * rejects.
+ * What one step of one session writes to Flink state, emits and reports to the operator's metrics, held back until the
+ * step has succeeded, so a step that fails leaves state, outputs and metrics as they were ({@link StepGuard}); and
+ * what the step works on, which a failure rejects.
  */
 final class StepEffects {
     /** A write to the session's Flink state. */
@@ -17,11 +18,18 @@ final class StepEffects {
         void apply() throws Exception;
     }
 
-    /** Where a session's outputs go: the answers stream and the side outputs. */
+    /** Where a session's outputs go: the answers stream and the side outputs, and the operator's metrics. */
     interface Emitter {
         void answer(Answer answer);
 
         <T> void output(OutputTag<T> tag, T value);
+
+        SessionMetrics metrics();
+    }
+
+    /** What a step reports to the operator's metrics once it has succeeded. */
+    interface Report {
+        void to(SessionMetrics metrics);
     }
 
     private interface Emission {
@@ -97,7 +105,24 @@ final class StepEffects {
         emissions.add(to -> to.answer(answer));
     }
 
-    /** Applies the writes in the order they were made, then emits. */
+    /** Sends {@code rejected} to the rejects topic, counted under the kind of work the step is doing. */
+    void reject(Rejected rejected) {
+        reject(current, rejected);
+    }
+
+    /** Sends {@code rejected} to the rejects topic, counted under {@code kind} (null: not known). */
+    void reject(StepKind kind, Rejected rejected) {
+        emissions.add(to -> {
+            to.metrics().rejected(kind, rejected);
+            to.output(Outputs.REJECTS, rejected);
+        });
+    }
+
+    void report(Report report) {
+        emissions.add(to -> report.to(to.metrics()));
+    }
+
+    /** Applies the writes in the order they were made, then emits and reports, in the order asked. */
     void commit(Emitter to) throws Exception {
         for (StateWrite write : writes) {
             write.apply();
