@@ -11,6 +11,7 @@ import java.util.List;
  */
 public class SavedSession {
     public String sessionId;
+    /** Null only while the reading job passes over a session it was not asked for. */
     public SessionMeta meta;
     public SourcedEvent[] waiting = new SourcedEvent[0];
     /** KV pages held and their bytes in all. */

@@ -44,11 +44,14 @@ final class SavedSessionReader extends KeyedStateReaderFunction<String, SavedSes
 
     @Override
     public void readKey(String session, Context context, Collector<SavedSession> out) throws Exception {
-        if (only != null && !only.equals(session)) {
-            return;
-        }
         SavedSession saved = new SavedSession();
         saved.sessionId = session;
+        if (only != null && !only.equals(session)) {
+            // a key that emits nothing ends the State Processor API's iteration over keys: another session is emitted
+            // as its id alone, which SavedSessions drops
+            out.collect(saved);
+            return;
+        }
         SessionMeta stored = meta.value();
         saved.meta = stored != null ? stored : new SessionMeta();
         List<SourcedEvent> queue = new ArrayList<>();

@@ -37,8 +37,13 @@ public final class SavedSessions {
             throw new IllegalArgumentException(path + ": " + e.getMessage(), e);
         }
         List<SavedSession> read = new ArrayList<>();
-        try (CloseableIterator<SavedSession> it = sessions.executeAndCollect("read sessions of " + path)) {
-            it.forEachRemaining(read::add);
+        try (CloseableIterator<SavedSession> it = sessions.collectAsync()) {
+            env.execute("read sessions of " + path);
+            it.forEachRemaining(s -> {
+                if (s.meta != null) {
+                    read.add(s);
+                }
+            });
         }
         read.sort(Comparator.comparing(s -> s.sessionId));
         return read;
