@@ -13,10 +13,10 @@ import picocli.CommandLine.Option;
 
 /** Shows the sessions a savepoint of the pipeline holds, from the session operator's state. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = {"Show the sessions a savepoint or retained checkpoint of the pipeline holds: one line per session (its",
-                "policy, tokens taken in and next position, caches, entries per layer, stored pages and bytes, tokens pending,",
-                "events waiting, revision), or one session in detail with --session. Reads the state with Flink's State",
-                "Processor API on this machine; the job need not run."})
+        description = {"Show the sessions a savepoint or retained checkpoint of the pipeline holds.",
+                "One line per session: its policy, tokens taken in and next position, caches, entries per layer, stored",
+                "pages and bytes, tokens pending, events waiting and revision; --session shows one in detail. The state is",
+                "read with Flink's State Processor API on this machine; the job need not run."})
 final class InspectCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 

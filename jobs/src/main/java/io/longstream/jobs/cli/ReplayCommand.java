@@ -34,11 +34,12 @@ import picocli.CommandLine.Spec;
 
 /** Restores one session from a savepoint, continues it offline and answers queries from it. */
 @Command(name = "replay", mixinStandardHelpOptions = true, modelTransformer = TableOptions.class,
-        description = {"Restore one session from a savepoint or retained checkpoint of the pipeline exactly as the job held it,",
-                "continue it with the events of --file (JSON lines, as produce reads them; all of this session), then ask the",
-                "--query questions, answering each offline as the job would: the same events give the same tokens. The job's",
-                "policy, --chunk and --cache-dtype come from the savepoint; the options below are the job's where it does not",
-                "record them (state saved by an older version), and one given that contradicts it fails."})
+        description = {"Answer queries offline from one session of a savepoint, as the job would answer them.",
+                "The session's memory is restored exactly as the job held it, its pending tokens and waiting events taken up,",
+                "then the events of --file (JSON lines, as produce reads them, all of this session) and the --query questions:",
+                "the same events give the same tokens. The job's policy, --chunk and --cache-dtype come from the savepoint;",
+                "the options below are the job's where it does not record them (state saved by an older version), and one",
+                "given that contradicts it fails."})
 final class ReplayCommand implements Callable<Integer>, Configured {
     @Spec
     CommandSpec spec;
