@@ -20,29 +20,13 @@ final class MemoryUpdates {
         this.bytesPerEntry = HeadCache.entryBytes(headDim, dtype);
     }
 
-    /**
-     * Entries per layer: the most any cache holds, averaged over the layer's KV heads and rounded up (epicache's
-     * pair level shares a layer's budget among its heads; the other policies keep every head alike).
-     *
-     * @param memory the session's memory, for its details; null when it has none (an expired session)
-     */
+    /** @param memory the session's memory, for its details; null when it has none (an expired session) */
     MemoryUpdate of(String session, String eventId, SessionMeta meta, SessionMemory memory, int pagesWritten, String status) {
-        int perCache = layers * kvHeads;
-        int caches = meta.headEntries.length / perCache;
-        List<Integer> perLayer = new ArrayList<>(layers);
         long entries = 0;
-        for (int l = 0; l < layers; l++) {
-            int max = 0;
-            for (int k = 0; k < caches; k++) {
-                int sum = 0;
-                for (int h = 0; h < kvHeads; h++) {
-                    sum += meta.headEntries[k * perCache + l * kvHeads + h];
-                }
-                entries += sum;
-                max = Math.max(max, (sum + kvHeads - 1) / kvHeads);
-            }
-            perLayer.add(max);
+        for (int n : meta.headEntries) {
+            entries += n;
         }
+        List<Integer> perLayer = entriesPerLayer(meta.headEntries, layers, kvHeads);
         Map<String, String> detail = memory == null ? Map.of() : memory.details();
         return MemoryUpdate.newBuilder()
                 .setSessionId(session)
@@ -56,5 +40,29 @@ final class MemoryUpdates {
                 .setStatus(status)
                 .setDetail(detail)
                 .build();
+    }
+
+    /**
+     * Entries per layer: the most any cache holds, averaged over the layer's KV heads and rounded up (epicache's
+     * pair level shares a layer's budget among its heads; the other policies keep every head alike).
+     *
+     * @param headEntries entries per (cache, layer, KV head), as {@link SessionMeta#headEntries}
+     */
+    static List<Integer> entriesPerLayer(int[] headEntries, int layers, int kvHeads) {
+        int perCache = layers * kvHeads;
+        int caches = headEntries.length / perCache;
+        List<Integer> perLayer = new ArrayList<>(layers);
+        for (int l = 0; l < layers; l++) {
+            int max = 0;
+            for (int k = 0; k < caches; k++) {
+                int sum = 0;
+                for (int h = 0; h < kvHeads; h++) {
+                    sum += headEntries[k * perCache + l * kvHeads + h];
+                }
+                max = Math.max(max, (sum + kvHeads - 1) / kvHeads);
+            }
+            perLayer.add(max);
+        }
+        return perLayer;
     }
 }

@@ -56,6 +56,17 @@ public class SessionMeta {
     public int[] layerBudgets = new int[0];
     /** epicache: the episode answering the query at the head of the queue (-1: none routed yet), fixed for all its blocks. */
     public int answerCache = -1;
+    /**
+     * What the memory was last saved under, so that a savepoint can be read and replayed without the job's options: the
+     * job's policy spec (its budget folded in; a session's own is {@link #policySpec}), the prefill chunk C, the cache
+     * dtype, and the model's layers and KV heads, which index {@link #headSlots}. Null and 0 in state saved before they
+     * were kept.
+     */
+    public String savedJobPolicy;
+    public int savedChunk;
+    public String savedCacheDtype;
+    public int savedLayers;
+    public int savedKvHeads;
 
     public SessionMeta() {
     }
@@ -139,5 +150,10 @@ public class SessionMeta {
         policySpec = null;
         endAnswer();
         policyState = new long[0];
+        savedJobPolicy = null;
+        savedChunk = 0;
+        savedCacheDtype = null;
+        savedLayers = 0;
+        savedKvHeads = 0;
     }
 }

@@ -6,8 +6,6 @@ import io.longstream.inference.ForwardBatch;
 import io.longstream.inference.Model;
 import io.longstream.inference.text.ChatTemplate;
 import io.longstream.inference.text.TokenStream;
-import io.longstream.operators.episodes.EpisodeClustering;
-import io.longstream.operators.episodes.EpisodeSegment;
 import io.longstream.operators.episodes.EpisodeStore;
 import io.longstream.schemas.Answer;
 import java.nio.file.Paths;
@@ -16,13 +14,8 @@ import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.state.ListState;
-import org.apache.flink.api.common.state.ListStateDescriptor;
-import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.runtime.state.KeyedStateBackend;
 import org.apache.flink.runtime.state.StateInitializationContext;
@@ -51,8 +44,6 @@ import org.apache.flink.util.OutputTag;
 public final class SessionOperator extends AbstractStreamOperator<Answer>
         implements OneInputStreamOperator<SourcedEvent, Answer>, Triggerable<String, VoidNamespace> {
     private static final long serialVersionUID = 1L;
-    private static final String META = "session-meta";
-    private static final String WAITING = "waiting-events";
 
     private final SessionConfig config;
     private final StepGuard guard;
@@ -84,15 +75,15 @@ public final class SessionOperator extends AbstractStreamOperator<Answer>
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
-        metaState = getPartitionedState(new ValueStateDescriptor<>(META, TypeInformation.of(SessionMeta.class)));
-        waiting = getPartitionedState(new ListStateDescriptor<>(WAITING, TypeInformation.of(SourcedEvent.class)));
+        metaState = getPartitionedState(SessionStateDescriptors.meta());
+        waiting = getPartitionedState(SessionStateDescriptors.waiting());
         runnable = new RunQueue();
         if (context.isRestored()) {
             // a session has work when events wait or tokens are pending, and its place follows from them: all live in
             // state, which this subtask's key groups hold
             List<String> keys;
             KeyedStateBackend<String> backend = getKeyedStateBackend();
-            try (Stream<String> stored = backend.getKeys(List.of(WAITING, META), VoidNamespace.INSTANCE)) {
+            try (Stream<String> stored = backend.getKeys(SessionStateDescriptors.RUNNABLE, VoidNamespace.INSTANCE)) {
                 keys = stored.distinct().collect(Collectors.toList());
             }
             for (String session : keys) {
@@ -107,11 +98,9 @@ public final class SessionOperator extends AbstractStreamOperator<Answer>
         super.open();
         Backend backend = TaskManagerGpu.choose(config.backend, getRuntimeContext().getExternalResourceInfos(TaskManagerGpu.RESOURCE));
         Model model = SharedModels.get(Paths.get(config.modelDir), backend);
-        KvPageStore pages = new KvPageStore(getPartitionedState(
-                new MapStateDescriptor<>("kv-pages", Types.LONG, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)));
-        EpisodeStore episodes = new EpisodeStore(
-                getPartitionedState(new MapStateDescriptor<>("episode-segments", Types.LONG, TypeInformation.of(EpisodeSegment.class))),
-                getPartitionedState(new ValueStateDescriptor<>("episode-clustering", TypeInformation.of(EpisodeClustering.class))));
+        KvPageStore pages = new KvPageStore(getPartitionedState(SessionStateDescriptors.pages()));
+        EpisodeStore episodes = new EpisodeStore(getPartitionedState(SessionStateDescriptors.segments()),
+                getPartitionedState(SessionStateDescriptors.clustering()));
         TypeSerializer<SessionMeta> metaSerializer = TypeInformation.of(SessionMeta.class).createSerializer(getExecutionConfig().getSerializerConfig());
         TokenStream tokens = new TokenStream(model.tokenizer(), ChatTemplate.load(model.dir()), model.config().bosTokenId);
         SessionStore store = new SessionStore(config, model,

@@ -55,6 +55,11 @@ final class SessionStore {
      * returns the pages written.
      */
     int save(SessionMeta meta, SessionMemory memory, StepEffects effects) {
+        meta.savedJobPolicy = config.policy.toString();
+        meta.savedChunk = config.chunk;
+        meta.savedCacheDtype = config.cacheDtype.name();
+        meta.savedLayers = model.config().layers;
+        meta.savedKvHeads = model.config().kvHeads;
         MemoryState.Writer writer = state.writer(meta, effects);
         memory.snapshot(writer);
         return writer.pagesWritten();

@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
 @Command(name = "longstream", mixinStandardHelpOptions = true, version = "longstream 0.1.0",
         description = "Continuous long-context LLM ingestion on Flink and Kafka.",
         subcommands = {DemoCommand.class, RunCommand.class, ProduceCommand.class, ConsumeCommand.class,
-                LogitsCommand.class, GenerateCommand.class, PerplexityCommand.class, CacheMapCommand.class, ProfileCommand.class, BenchCommand.class, ConversationsCommand.class})
+                LogitsCommand.class, GenerateCommand.class, PerplexityCommand.class, CacheMapCommand.class, ProfileCommand.class, BenchCommand.class, ConversationsCommand.class,
+                InspectCommand.class, ReplayCommand.class})
 public final class LongstreamCli implements Callable<Integer> {
     /**
      * Whether the real stderr is a terminal ({@code true}/{@code false}), told by the launcher: it filters the JVM's

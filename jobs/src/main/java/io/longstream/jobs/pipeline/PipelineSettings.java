@@ -118,12 +118,12 @@ public final class PipelineSettings {
         return this;
     }
 
-    SessionConfig sessionConfig() {
+    public SessionConfig sessionConfig() {
         return new SessionConfig(modelDir.toAbsolutePath().toString(), backend, chunk, policy, cacheDtype, liveCacheBytes,
                 idleTtl.toMillis(), decodeBlock, maxBatch, maxBatchTokens);
     }
 
-    EventLimits limits() {
+    public EventLimits limits() {
         return new EventLimits(maxTextBytes, maxNewTokens);
     }
 

@@ -5,6 +5,7 @@ import io.longstream.operators.EventDecoder;
 import io.longstream.operators.Outputs;
 import io.longstream.operators.RawRecord;
 import io.longstream.operators.SessionOperator;
+import io.longstream.operators.SessionStateDescriptors;
 import io.longstream.operators.SourcedEvent;
 import io.longstream.schemas.Answer;
 import io.longstream.schemas.MemoryUpdate;
@@ -54,7 +55,7 @@ public final class SessionPipeline {
         SingleOutputStreamOperator<Answer> answers = events
                 .keyBy(SourcedEvent::getSessionId, Types.STRING)
                 .transform("sessions", new AvroTypeInfo<>(Answer.class), new SessionOperator(settings.sessionConfig()))
-                .uid("session-inference");
+                .uid(SessionStateDescriptors.OPERATOR_UID);
         answers.sinkTo(sink(settings, topics.answers, "answers", (Answer a) -> utf8(a.getSessionId())))
                 .name("answers").uid("answers-sink");
         answers.getSideOutput(Outputs.MEMORY)
