@@ -17,6 +17,7 @@ import java.util.List;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 import org.apache.flink.util.OutputTag;
 
 /**
@@ -38,6 +39,8 @@ public final class SessionReplay {
     private final SessionSteps steps;
     private final ForwardBatch batch;
     private final TypeSerializer<SessionMeta> metaSerializer;
+    /** A replay reports to no metric system: the steps' reports go nowhere. */
+    private final SessionMetrics metrics = new SessionMetrics(new UnregisteredMetricsGroup());
     private SessionMeta meta;
     private List<SourcedEvent> queue;
     private long given;
@@ -93,6 +96,11 @@ public final class SessionReplay {
                 if (tag.equals(Outputs.REJECTS)) {
                     rejects.add((Rejected) value);
                 }
+            }
+
+            @Override
+            public SessionMetrics metrics() {
+                return metrics;
             }
         };
         for (SessionEvent event : events) {
