@@ -161,6 +161,14 @@ class SessionStateTest {
         String replayed = cli(0, "replay", "--savepoint", savepoint, "--session", name + "-1", "--model", MODEL.toString(),
                 "--threads", "1", "--file", file.toString());
         assertTrue(replayed.contains("token ids " + jobAnswers.get(name + "-1")), replayed);
+
+        // what the savepoint cannot answer fails before anything runs, naming the option
+        assertStartsWith("error: --session nobody", cliError("inspect", "--savepoint", savepoint, "--session", "nobody"));
+        String other = Path.of("..", "models", "longstream-demo").toAbsolutePath().normalize().toString();  // 6 layers, not 2
+        assertStartsWith("error: --model " + other, cliError("replay", "--savepoint", savepoint, "--session", name + "-1",
+                "--model", other));
+        assertStartsWith("error: --chunk contradicts the savepoint", cliError("replay", "--savepoint", savepoint, "--session",
+                name + "-1", "--model", MODEL.toString(), "--chunk", String.valueOf(chunk + 1)));
     }
 
     @Test
@@ -218,6 +226,10 @@ class SessionStateTest {
         String out = captured.toString(StandardCharsets.UTF_8);
         assertEquals(exit, code, out + err);
         return out;
+    }
+
+    private static void assertStartsWith(String expected, String actual) {
+        assertTrue(actual.startsWith(expected), actual);
     }
 
     private static String cliError(String... args) {

@@ -57,6 +57,11 @@ public final class SessionReplay {
         this.session = saved.sessionId;
         this.checks = new EventDecoder(limits);
         Model model = SharedModels.get(Paths.get(config.modelDir), config.backend);
+        if (saved.hasGeometry() && (saved.meta.savedLayers != model.config().layers || saved.meta.savedKvHeads != model.config().kvHeads)) {
+            throw new IllegalArgumentException("--model " + config.modelDir + " has " + model.config().layers + " layers and "
+                    + model.config().kvHeads + " KV heads, but session " + session + " was saved by a model with "
+                    + saved.meta.savedLayers + " and " + saved.meta.savedKvHeads);
+        }
         HeapMapState<Long, byte[]> pages = new HeapMapState<>();
         for (int i = 0; i < saved.pageIds.length; i++) {
             pages.put(saved.pageIds[i], saved.pages[i]);
