@@ -3,7 +3,6 @@ package io.longstream.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.longstream.inference.Backend;
 import io.longstream.inference.Fixtures;
 import io.longstream.inference.Model;
 import io.longstream.inference.memory.SessionMemories;
@@ -13,8 +12,6 @@ import io.longstream.jobs.local.EmbeddedKafka;
 import io.longstream.jobs.local.LocalJob;
 import io.longstream.jobs.pipeline.FlinkSettings;
 import io.longstream.jobs.pipeline.PipelineSettings;
-import io.longstream.jobs.pipeline.TopicSetup;
-import io.longstream.jobs.pipeline.Topics;
 import io.longstream.operators.SessionConfig;
 import io.longstream.schemas.Answer;
 import io.longstream.schemas.Control;
@@ -96,7 +93,7 @@ class PipelineTest {
         List<SessionEvent> events = SessionStreams.interleaved("s", 20, 9, 1);
         LocalJob job = LocalJob.start(settings, work.resolve("twenty"), null, "twenty");
         try (PipelineOutputs outputs = new PipelineOutputs(settings.bootstrap, settings.topics)) {
-            produce(settings, events);
+            LocalPipelines.produce(settings, events);
             int queries = queriesIn(events).size();
             outputs.awaitUntil(o -> o.answers.size() >= queries, queries + " answers").settle(Duration.ofSeconds(3));
             assertEquals(queries, outputs.answers.size(), "one answer per query, no duplicates");
@@ -167,14 +164,14 @@ class PipelineTest {
         LocalJob first = LocalJob.start(settings, checkpoints, null, name);
         String savepoint;
         try (PipelineOutputs outputs = new PipelineOutputs(settings.bootstrap, settings.topics)) {
-            produce(settings, before);
+            LocalPipelines.produce(settings, before);
             int queries = queriesIn(before).size();
             outputs.awaitUntil(o -> o.answers.size() >= queries, queries + " answers before the restart");
         } finally {
             savepoint = first.client().stopWithSavepoint(false, FlinkSettings.uri(checkpoints.resolve("savepoints")),
                     SavepointFormatType.CANONICAL).get();
         }
-        produce(settings, after);
+        LocalPipelines.produce(settings, after);
         // restored at another parallelism: session state moves with its key groups
         settings.parallelism = 2;
         LocalJob second = LocalJob.start(settings, checkpoints, savepoint, name);
@@ -284,7 +281,7 @@ class PipelineTest {
                 .setMaxNewTokens(6).build()));
         LocalJob job = LocalJob.start(settings, work.resolve("lacache-switch"), null, "lacache-switch");
         try (PipelineOutputs outputs = new PipelineOutputs(settings.bootstrap, settings.topics)) {
-            produce(settings, events);
+            LocalPipelines.produce(settings, events);
             int queries = queriesIn(events).size();
             outputs.awaitUntil(o -> o.answers.size() >= queries, queries + " answers").settle(Duration.ofSeconds(2));
             assertEquals(List.of(), outputs.rejects);
@@ -321,7 +318,7 @@ class PipelineTest {
     private PolicyRun runEvicting(PipelineSettings settings, String name, List<SessionEvent> events) throws Exception {
         LocalJob job = LocalJob.start(settings, work.resolve(name), null, name);
         try (PipelineOutputs outputs = new PipelineOutputs(settings.bootstrap, settings.topics)) {
-            produce(settings, events);
+            LocalPipelines.produce(settings, events);
             int queries = queriesIn(events).size();
             outputs.awaitUntil(o -> o.answers.size() >= queries, queries + " answers").settle(Duration.ofSeconds(2));
             assertEquals(queries, outputs.answers.size());
@@ -334,29 +331,9 @@ class PipelineTest {
     }
 
     private PipelineSettings settings(String name, int parallelism) throws Exception {
-        PipelineSettings s = new PipelineSettings();
-        s.bootstrap = kafka.bootstrapServers();
-        s.topics = Topics.withPrefix(name);
-        s.groupId = name;
-        s.transactionalIdPrefix = name;
-        s.modelDir = MODEL;
-        s.backend = Backend.cpu(1);
+        PipelineSettings s = LocalPipelines.settings(kafka.bootstrapServers(), name, MODEL, parallelism, 4);
         s.chunk = 48;
-        // answers of 6 tokens take three steps, each re-attending the tokens so far
-        s.decodeBlock = 2;
-        // no live caches between steps: every step restores its session from the RocksDB pages
-        s.liveCacheBytes = 0;
-        s.parallelism = parallelism;
-        s.checkpointInterval = Duration.ofSeconds(1);
-        TopicSetup.ensure(s.bootstrap, s.topics, 4, (short) 1);
         return s;
-    }
-
-    private static void produce(PipelineSettings settings, List<SessionEvent> events) {
-        try (EventProducer producer = new EventProducer(settings.bootstrap, settings.topics.events)) {
-            events.forEach(producer::send);
-            producer.flush();
-        }
     }
 
     private static List<String> queriesIn(List<SessionEvent> events) {

@@ -5,20 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.longstream.inference.Backend;
 import io.longstream.inference.Fixtures;
 import io.longstream.inference.Model;
 import io.longstream.inference.text.ChatTemplate;
 import io.longstream.inference.text.ChatTemplate.Message;
 import io.longstream.inference.text.TokenStream;
 import io.longstream.jobs.cli.LongstreamCli;
-import io.longstream.jobs.io.EventProducer;
 import io.longstream.jobs.local.EmbeddedKafka;
 import io.longstream.jobs.local.LocalJob;
 import io.longstream.jobs.pipeline.FlinkSettings;
 import io.longstream.jobs.pipeline.PipelineSettings;
-import io.longstream.jobs.pipeline.TopicSetup;
-import io.longstream.jobs.pipeline.Topics;
 import io.longstream.operators.SavedSession;
 import io.longstream.operators.SavedSessions;
 import io.longstream.operators.SessionReplay;
@@ -35,7 +31,6 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -105,12 +100,12 @@ class SessionStateTest {
         Map<String, List<Integer>> jobAnswers = new LinkedHashMap<>();
         LocalJob job = LocalJob.start(settings, checkpoints, null, name);
         try (PipelineOutputs outputs = new PipelineOutputs(settings.bootstrap, settings.topics)) {
-            produce(settings, events);
+            LocalPipelines.produce(settings, events);
             int queries = (int) events.stream().filter(e -> e.getPayload() instanceof Query).count();
             outputs.awaitUntil(o -> o.answers.size() >= queries, queries + " answers");
             savepoint = job.client().triggerSavepoint(FlinkSettings.uri(checkpoints.resolve("savepoints")), SavepointFormatType.CANONICAL)
                     .get();
-            produce(settings, later);
+            LocalPipelines.produce(settings, later);
             outputs.awaitUntil(o -> o.answers.size() >= queries + later.size(), "the later answers");
             assertEquals(List.of(), outputs.rejects);
             for (Answer a : outputs.answers) {
@@ -241,25 +236,6 @@ class SessionStateTest {
     }
 
     private static PipelineSettings settings(String name) throws Exception {
-        PipelineSettings s = new PipelineSettings();
-        s.bootstrap = kafka.bootstrapServers();
-        s.topics = Topics.withPrefix(name);
-        s.groupId = name;
-        s.transactionalIdPrefix = name;
-        s.modelDir = MODEL;
-        s.backend = Backend.cpu(1);
-        s.decodeBlock = 2;
-        s.liveCacheBytes = 0;
-        s.parallelism = 1;
-        s.checkpointInterval = Duration.ofSeconds(1);
-        TopicSetup.ensure(s.bootstrap, s.topics, 2, (short) 1);
-        return s;
-    }
-
-    private static void produce(PipelineSettings settings, List<SessionEvent> events) {
-        try (EventProducer producer = new EventProducer(settings.bootstrap, settings.topics.events)) {
-            events.forEach(producer::send);
-            producer.flush();
-        }
+        return LocalPipelines.settings(kafka.bootstrapServers(), name, MODEL, 1, 2);
     }
 }
