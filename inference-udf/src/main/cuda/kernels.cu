@@ -24,6 +24,11 @@
 //    rotation is rounded without fused contraction so the observers' scores stay bit-equal. H200: attention over
 //    512-slot caches 71 -> 7.05 ms for 8192 rows, 408 -> 327 us for one decode row; prefill 1,003 -> 2,550 tok/s at
 //    batch 1, 1,185 -> 2,751 at batch 16; decode 62.2 tok/s at batch 1 (an 8-block launch: latency-bound), 607 at 16.
+// v5 bf16 products in splits of 256 of k, summed in order: a decode row's products run one warp per split (up to
+//    8x the warps of v4), and a weight pair is one 32-bit load. H200: a 512x2048 product for one row 106 -> 17 us
+//    (plus 3.5 us to sum the splits); decode 62.2 -> 208 tok/s at batch 1, 607 -> 828 at 16; prefill 3,291 tok/s at
+//    batch 16 (its 8192x2048x8192 products 28 -> 22.8 ms), 2,207 at batch 1 (2,550 in v4's run, though no kernel
+//    of it got slower under ncu).
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -185,10 +190,13 @@ extern "C" __global__ void matmul_small_f16(const float* x, const __half* W, int
 // bf16 weights on the tensor cores: y[n][N] = x[n][K] · W[N][K]ᵀ with mma.sync m16n8k16 (bf16 inputs, f32
 // accumulation). The f32 activations are split into two bf16 terms, x = hi + lo (hi = bf16(x), lo = bf16(x − hi),
 // about 16 significant bits together), and each k-step of 16 accumulates W·hi then W·lo: every product is exact in
-// f32 and the result is within ~1e-6 of the f32 product. Each output's sum runs over the k-steps in order, the
-// same instructions whatever the row count or the row's place in its tile (the tensor core sums each output on its
-// own), so a row's bits do not depend on the batch. One warp per 16 rows x 8 columns, four warps to a block.
-// grid (ceil(N/32), ceil(n/16)), block 128.
+// f32 and the result is within ~1e-6 of the f32 product. k runs in splits of SPLIT_K: each split's k-steps chain in
+// order from zero, and the splits' sums are added in order, p0 + p1 + ... So every output's order is fixed by K
+// alone, the same instructions whatever the row count or the row's place in its tile (the tensor core sums each
+// output on its own): a row's bits do not depend on the batch. Two launches give those bits: matmul_mma_bf16, one
+// warp per 16 rows x 8 columns running every split in turn (many rows: enough warps), and matmul_mma_bf16_split,
+// one warp per split writing its sum, then sum_splits (few rows: K/SPLIT_K times the warps).
+#define SPLIT_K 256
 __device__ __forceinline__ float x_at(const float* x, int r, int k, int n, int K) {
     return (r < n && k < K) ? x[(long) r * K + k] : 0.f;
 }
@@ -198,6 +206,9 @@ __device__ __forceinline__ unsigned w_pair(const unsigned short* W, int col, int
         return 0u;
     }
     const unsigned short* row = W + (long) col * K;
+    if ((K & 1) == 0 && k + 1 < K) {
+        return *(const unsigned*) (row + k);  // k is even, so with K even the pair is one aligned word
+    }
     unsigned low = k < K ? row[k] : 0u;
     unsigned high = k + 1 < K ? row[k + 1] : 0u;
     return low | (high << 16);
@@ -220,41 +231,96 @@ __device__ __forceinline__ void mma_bf16(float* c, const unsigned* a, unsigned b
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
-extern "C" __global__ void matmul_mma_bf16(const float* x, const __nv_bfloat16* W, int n, int N, int K, float* y) {
-    const unsigned short* w = (const unsigned short*) W;
+// The warp's tile: rows rA = 16·tileRow + g and rB = rA + 8, columns col0 + 2t and + 1 (g = lane / 4, t = lane % 4).
+struct MmaTile {
+    int g, t, rA, rB, col0;
+};
+
+__device__ __forceinline__ MmaTile mma_tile(int tileRow) {
+    MmaTile m;
     int lane = threadIdx.x & 31;
-    int g = lane >> 2;  // the fragment's row (A, C) or column (B)
-    int t = lane & 3;   // its pair of k (A, B) or of columns (C)
-    int rA = blockIdx.y * 16 + g;
-    int rB = rA + 8;
-    int col0 = blockIdx.x * 32 + (threadIdx.x >> 5) * 8;
-    float c[4] = {0.f, 0.f, 0.f, 0.f};
+    m.g = lane >> 2;  // the fragment's row (A, C) or column (B)
+    m.t = lane & 3;   // its pair of k (A, B) or of columns (C)
+    m.rA = tileRow * 16 + m.g;
+    m.rB = m.rA + 8;
+    m.col0 = blockIdx.x * 32 + (threadIdx.x >> 5) * 8;
+    return m;
+}
+
+// c = the tile's sums over the k-steps of [kFrom, kTo) in order, from zero.
+__device__ __forceinline__ void mma_split(const float* x, const unsigned short* w, int n, int N, int K, const MmaTile& m,
+                                          int kFrom, int kTo, float* c) {
+    for (int e = 0; e < 4; e++) {
+        c[e] = 0.f;
+    }
     // k-steps are independent but for the accumulator, so unrolling lets their loads overlap
 #pragma unroll 4
-    for (int k0 = 0; k0 < K; k0 += 16) {
-        int kA = k0 + 2 * t;
+    for (int k0 = kFrom; k0 < kTo; k0 += 16) {
+        int kA = k0 + 2 * m.t;
         int kB = kA + 8;
         unsigned hi[4], lo[4];
-        split_pair(x_at(x, rA, kA, n, K), x_at(x, rA, kA + 1, n, K), hi[0], lo[0]);
-        split_pair(x_at(x, rB, kA, n, K), x_at(x, rB, kA + 1, n, K), hi[1], lo[1]);
-        split_pair(x_at(x, rA, kB, n, K), x_at(x, rA, kB + 1, n, K), hi[2], lo[2]);
-        split_pair(x_at(x, rB, kB, n, K), x_at(x, rB, kB + 1, n, K), hi[3], lo[3]);
-        unsigned b0 = w_pair(w, col0 + g, kA, N, K);
-        unsigned b1 = w_pair(w, col0 + g, kB, N, K);
+        split_pair(x_at(x, m.rA, kA, n, K), x_at(x, m.rA, kA + 1, n, K), hi[0], lo[0]);
+        split_pair(x_at(x, m.rB, kA, n, K), x_at(x, m.rB, kA + 1, n, K), hi[1], lo[1]);
+        split_pair(x_at(x, m.rA, kB, n, K), x_at(x, m.rA, kB + 1, n, K), hi[2], lo[2]);
+        split_pair(x_at(x, m.rB, kB, n, K), x_at(x, m.rB, kB + 1, n, K), hi[3], lo[3]);
+        unsigned b0 = w_pair(w, m.col0 + m.g, kA, N, K);
+        unsigned b1 = w_pair(w, m.col0 + m.g, kB, N, K);
         mma_bf16(c, hi, b0, b1);
         mma_bf16(c, lo, b0, b1);
     }
-    int col = col0 + 2 * t;
+}
+
+__device__ __forceinline__ void mma_store(const MmaTile& m, const float* c, int n, int N, float* y) {
+    int col = m.col0 + 2 * m.t;
     for (int e = 0; e < 2; e++) {
         if (col + e < N) {
-            if (rA < n) {
-                y[(long) rA * N + col + e] = c[e];
+            if (m.rA < n) {
+                y[(long) m.rA * N + col + e] = c[e];
             }
-            if (rB < n) {
-                y[(long) rB * N + col + e] = c[2 + e];
+            if (m.rB < n) {
+                y[(long) m.rB * N + col + e] = c[2 + e];
             }
         }
     }
+}
+
+// grid (ceil(N/32), ceil(n/16)), block 128.
+extern "C" __global__ void matmul_mma_bf16(const float* x, const __nv_bfloat16* W, int n, int N, int K, float* y) {
+    const unsigned short* w = (const unsigned short*) W;
+    MmaTile m = mma_tile(blockIdx.y);
+    float c[4];
+    mma_split(x, w, n, N, K, m, 0, min(K, SPLIT_K), c);
+    for (int k = SPLIT_K; k < K; k += SPLIT_K) {
+        float p[4];
+        mma_split(x, w, n, N, K, m, k, min(K, k + SPLIT_K), p);
+        for (int e = 0; e < 4; e++) {
+            c[e] += p[e];
+        }
+    }
+    mma_store(m, c, n, N, y);
+}
+
+// Split z's sums into partials[z][n][N]. grid (ceil(N/32), ceil(n/16), ceil(K/SPLIT_K)), block 128.
+extern "C" __global__ void matmul_mma_bf16_split(const float* x, const __nv_bfloat16* W, int n, int N, int K,
+                                                 float* partials) {
+    MmaTile m = mma_tile(blockIdx.y);
+    int k = blockIdx.z * SPLIT_K;
+    float c[4];
+    mma_split(x, (const unsigned short*) W, n, N, K, m, k, min(K, k + SPLIT_K), c);
+    mma_store(m, c, n, N, partials + (long) blockIdx.z * n * N);
+}
+
+// y[i] = partials[0][i] + partials[1][i] + ..., in order. grid (ceil(len/256)), block 256.
+extern "C" __global__ void sum_splits(const float* partials, int splits, long len, float* y) {
+    long i = (long) blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= len) {
+        return;
+    }
+    float s = partials[i];
+    for (int z = 1; z < splits; z++) {
+        s += partials[z * len + i];
+    }
+    y[i] = s;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

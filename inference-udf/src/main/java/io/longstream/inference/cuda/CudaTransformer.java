@@ -62,7 +62,7 @@ public final class CudaTransformer implements Transformer {
         this.engine = CudaEngine.on(gpu);
         synchronized (engine) {
             engine.enter();
-            this.kernels = new Kernels(engine);
+            this.kernels = new Kernels(engine, ws);
             this.w = new CudaWeights(config, tensors);
             this.invFreq = DeviceArray.of(config.ropeScaling.inverseFrequencies(config.ropeTheta, config.headDim));
             long bound = (long) (engine.freeBytes() * cacheFraction);

@@ -13,12 +13,19 @@ final class Kernels {
     private static final int THREADS = 256;
     /** Products of at most this many rows take the small-tile kernel. */
     private static final int SMALL_ROWS = 16;
+    /** k per split of the tensor-core product (SPLIT_K in kernels.cu). */
+    private static final int SPLIT_K = 256;
+    /** Below this many blocks of 4 warps (a few per SM of an H200), a bf16 product runs its splits of k in parallel. */
+    private static final int FEW_BLOCKS = 1024;
     /** Dynamic shared memory a launch may take without asking for more. */
     private static final int DEFAULT_SHARED = 48 * 1024;
     private final CudaEngine engine;
+    /** Scratch for the split products' partial sums. */
+    private final Workspace ws;
 
-    Kernels(CudaEngine engine) {
+    Kernels(CudaEngine engine, Workspace ws) {
         this.engine = engine;
+        this.ws = ws;
     }
 
     void embed(DeviceMatrix table, CUdeviceptr tokens, int rows, CUdeviceptr out) {
@@ -30,12 +37,23 @@ final class Kernels {
     }
 
     /**
-     * y[n][W.rows] = x[n][W.cols] · Wᵀ: bf16 weights on the tensor cores, whatever n; f32 and f16 weights on the SIMT
-     * kernels, whose two tilings give the same bits, so the choice by n keeps batch invariance.
+     * y[n][W.rows] = x[n][W.cols] · Wᵀ: bf16 weights on the tensor cores, whatever n, as one launch or, when that
+     * would leave the GPU with few warps (decode), as one warp per split of k and their sum; f32 and f16 weights on
+     * the SIMT kernels. Each pair of launches gives the same bits, so the choice by n keeps batch invariance.
      */
     void matmul(CUdeviceptr x, DeviceMatrix w, int n, CUdeviceptr y) {
         if (w.dtype == TensorDtype.BF16) {
-            launch("matmul_mma_bf16", ceil(w.rows, 32), ceil(n, 16), 128, 0, x, w.data.ptr(), n, w.rows, w.cols, y);
+            int blocks = ceil(w.rows, 32) * ceil(n, 16);
+            int splits = ceil(w.cols, SPLIT_K);
+            if (splits > 1 && blocks < FEW_BLOCKS) {
+                long len = (long) n * w.rows;
+                CUdeviceptr partials = ws.get("split-partials", 4L * splits * len);
+                launchGrid("matmul_mma_bf16_split", ceil(w.rows, 32), ceil(n, 16), splits, 128, 0, x, w.data.ptr(), n, w.rows,
+                        w.cols, partials);
+                launch("sum_splits", blocks(len), 1, THREADS, 0, partials, splits, len, y);
+            } else {
+                launch("matmul_mma_bf16", ceil(w.rows, 32), ceil(n, 16), 128, 0, x, w.data.ptr(), n, w.rows, w.cols, y);
+            }
         } else if (n <= SMALL_ROWS) {
             launch("matmul_small_" + w.suffix(), ceil(w.rows, 16), ceil(n, 16), THREADS, 0, x, w.data.ptr(), n, w.rows, w.cols, y);
         } else {
@@ -130,6 +148,10 @@ final class Kernels {
     }
 
     private void launch(String kernel, int gridX, int gridY, int block, int shared, Object... args) {
+        launchGrid(kernel, gridX, gridY, 1, block, shared, args);
+    }
+
+    private void launchGrid(String kernel, int gridX, int gridY, int gridZ, int block, int shared, Object... args) {
         Pointer[] params = new Pointer[args.length];
         for (int i = 0; i < args.length; i++) {
             Object a = args[i];
@@ -148,7 +170,7 @@ final class Kernels {
         if (shared > DEFAULT_SHARED) {
             cuFuncSetAttribute(engine.function(kernel), CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, shared);
         }
-        cuLaunchKernel(engine.function(kernel), gridX, gridY, 1, block, 1, 1, shared, null, Pointer.to(params), null);
+        cuLaunchKernel(engine.function(kernel), gridX, gridY, gridZ, block, 1, 1, shared, null, Pointer.to(params), null);
     }
 
     private static int ceil(long a, int b) {
