@@ -10,14 +10,11 @@ import io.longstream.jobs.io.EventLine;
 import io.longstream.jobs.io.OutputLines;
 import io.longstream.jobs.pipeline.PipelineSettings;
 import io.longstream.operators.SavedSession;
-import io.longstream.operators.SessionMeta;
 import io.longstream.operators.SessionReplay;
 import io.longstream.schemas.Answer;
 import io.longstream.schemas.Query;
 import io.longstream.schemas.Rejected;
 import io.longstream.schemas.SessionEvent;
-import io.longstream.state.cache.CacheDtype;
-import io.longstream.state.policy.PolicySpec;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,14 +22,16 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** Restores one session from a savepoint, continues it offline and answers queries from it. */
+/**
+ * Restores one session from a savepoint, continues it offline and answers queries from it. As for {@link InspectCommand},
+ * no operators type appears in its fields or method signatures, which picocli reflects on whenever the CLI starts.
+ */
 @Command(name = "replay", mixinStandardHelpOptions = true, modelTransformer = TableOptions.class,
         description = {"Answer queries offline from one session of a savepoint, as the job would answer them.",
                 "The session's memory is restored exactly as the job held it, its pending tokens and waiting events taken up,",
@@ -81,7 +80,8 @@ final class ReplayCommand implements Callable<Integer>, Configured {
                     .build());
         }
         SavedSession saved = SavepointOption.read(savepoint, session, true).get(0);
-        PipelineSettings settings = asSaved(new PipelineSettings(values), saved.meta).checkHere();
+        PipelineSettings settings = SavepointOption.asSaved(new PipelineSettings(values), saved, spec.commandLine().getParseResult())
+                .checkHere();
         SessionReplay replay = new SessionReplay(settings.sessionConfig(), settings.limits(), saved);
         System.out.printf("restored %s: %s, %d tokens (next position %d), %d pending, %d events waiting%n", session,
                 saved.policy(), saved.meta.tokensIngested, saved.meta.nextPosition, saved.meta.pending.length, saved.waiting.length);
@@ -119,32 +119,5 @@ final class ReplayCommand implements Callable<Integer>, Configured {
             events.add(line.event);
         }
         return events;
-    }
-
-    /**
-     * The job's settings as the session was saved under them (policy, chunk, dtype), the options where the state does
-     * not record them; an option given that contradicts the state fails, naming it.
-     */
-    private PipelineSettings asSaved(PipelineSettings settings, SessionMeta meta) {
-        if (meta.savedJobPolicy != null) {
-            settings.policy = saved(settings.policy, PolicySpec.parse(meta.savedJobPolicy), Settings.POLICY, Settings.BUDGET);
-        }
-        if (meta.savedChunk > 0) {
-            settings.chunk = saved(settings.chunk, meta.savedChunk, Settings.CHUNK);
-        }
-        if (meta.savedCacheDtype != null) {
-            settings.cacheDtype = saved(settings.cacheDtype, CacheDtype.valueOf(meta.savedCacheDtype), Settings.CACHE_DTYPE);
-        }
-        return settings;
-    }
-
-    private <T> T saved(T option, T saved, Setting<?>... names) {
-        for (Setting<?> name : names) {
-            if (spec.commandLine().getParseResult().hasMatchedOption(name.name()) && !Objects.equals(option, saved)) {
-                throw new IllegalArgumentException(name.name() + " contradicts the savepoint: session " + session + " was saved with "
-                        + saved + ", the option gives " + option);
-            }
-        }
-        return saved;
     }
 }

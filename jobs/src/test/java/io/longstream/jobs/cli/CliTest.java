@@ -12,6 +12,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -104,6 +106,33 @@ class CliTest {
             System.setErr(stderr);
         }
         assertEquals("", warnings.toString(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * picocli reflects on every command's fields and methods when the CLI starts, which loads the classes of their
+     * signatures: the CLI runs without Flink and the operators where the commands used need neither (the GPU machine's
+     * carry), so no command names their types there, only in method bodies.
+     */
+    @Test
+    void noCommandSignatureNeedsFlinkOrTheOperators() {
+        List<String> found = new ArrayList<>();
+        for (CommandLine command : allCommands(LongstreamCli.commandLine())) {
+            Class<?> type = command.getCommand().getClass();
+            List<Class<?>> used = new ArrayList<>();
+            for (Field f : type.getDeclaredFields()) {
+                used.add(f.getType());
+            }
+            for (Method m : type.getDeclaredMethods()) {
+                used.add(m.getReturnType());
+                used.addAll(Arrays.asList(m.getParameterTypes()));
+            }
+            for (Class<?> u : used) {
+                if (u.getName().startsWith("io.longstream.operators.") || u.getName().startsWith("org.apache.flink.")) {
+                    found.add(type.getSimpleName() + " uses " + u.getName());
+                }
+            }
+        }
+        assertEquals(List.of(), found);
     }
 
     @Test
