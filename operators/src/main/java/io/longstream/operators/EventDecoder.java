@@ -12,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.util.Collector;
 
 /**
@@ -24,6 +26,9 @@ public final class EventDecoder extends ProcessFunction<RawRecord, SourcedEvent>
 
     private final EventLimits limits;
     private transient WireDecoder<SessionEvent> decoder;
+    /** Records read from the events topic, and those of them sent to the rejects topic (metrics, README "Metrics"). */
+    private transient Counter recordsRead;
+    private transient Counter recordsRejected;
 
     public EventDecoder(EventLimits limits) {
         this.limits = limits;
@@ -32,10 +37,14 @@ public final class EventDecoder extends ProcessFunction<RawRecord, SourcedEvent>
     @Override
     public void open(OpenContext context) {
         decoder = WireDecoder.forReleased(SessionEvent.class);
+        MetricGroup group = getRuntimeContext().getMetricGroup().addGroup("longstream");
+        recordsRead = group.counter("recordsRead");
+        recordsRejected = group.counter("recordsRejected");
     }
 
     @Override
     public void processElement(RawRecord record, Context ctx, Collector<SourcedEvent> out) {
+        recordsRead.inc();
         String reason;
         try {
             if (record.value == null) {
@@ -50,6 +59,7 @@ public final class EventDecoder extends ProcessFunction<RawRecord, SourcedEvent>
         } catch (UndecodableRecordException e) {
             reason = e.getMessage();
         }
+        recordsRejected.inc();
         ctx.output(Outputs.REJECTS, SourcedEvent.rejection(record, reason));
     }
 

@@ -106,8 +106,13 @@ class SessionMetricsTest {
         SessionConfig config = new SessionConfig(MODEL.toString(), Backend.cpu(1), CHUNK, PolicySpec.parse("sinks").withDefaultBudget(BUDGET),
                 CacheDtype.BF16, SessionConfig.DEFAULT_LIVE_CACHE_BYTES, 0, SessionConfig.DEFAULT_DECODE_BLOCK,
                 SessionConfig.DEFAULT_MAX_BATCH, SessionConfig.DEFAULT_MAX_BATCH_TOKENS);
-        SingleOutputStreamOperator<Answer> answers = env.addSource(new Replay(events), TypeInformation.of(SourcedEvent.class))
+        SingleOutputStreamOperator<SourcedEvent> decoded = env.addSource(new Replay(events), TypeInformation.of(RawRecord.class))
                 .setParallelism(1)
+                .process(new EventDecoder(EventLimits.defaults()), TypeInformation.of(SourcedEvent.class))
+                .name("decoder")
+                .setParallelism(1);
+        decoded.getSideOutput(Outputs.REJECTS).addSink(new Into<>("rejects"));
+        SingleOutputStreamOperator<Answer> answers = decoded
                 .keyBy(SourcedEvent::getSessionId)
                 .transform("sessions", new AvroTypeInfo<>(Answer.class), new SessionOperator(config));
         answers.addSink(new Into<>("answers"));
@@ -124,7 +129,7 @@ class SessionMetricsTest {
             try {
                 // the source never ends (a bounded one would end the job before the ticks ran): wait for every query's outcome
                 long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-                while (answered.size() < 6 || rejects.size() < 2) {
+                while (answered.size() < 6 || rejects.size() < 3) {
                     assertTrue(System.nanoTime() < deadline, "answers " + answered + ", rejects " + rejects);
                     assertFalse(cluster.getJobStatus(id).get().isGloballyTerminalState(), "the job ended: " + cluster.getJobStatus(id).get());
                     Thread.sleep(50);
@@ -160,6 +165,8 @@ class SessionMetricsTest {
         long evictions = lastUpdate.values().stream().mapToLong(MemoryUpdate::getEvictions).sum();
         List<MemoryUpdate> prefills = memory.stream().filter(m -> m.getStatus().toString().equals("ok")).toList();
 
+        assertEquals(events.size() + 1, counter(reporter, id, "decoder", 1, "recordsRead"), "the events and the garbage record");
+        assertEquals(1, counter(reporter, id, "decoder", 1, "recordsRejected"), "the garbage record");
         assertEquals(events.size(), counter(reporter, id, "eventsReceived"));
         assertEquals(prefilled, counter(reporter, id, "tokensPrefilled"), "every document token was prefilled: " + streamTokens);
         for (String session : streamTokens.keySet()) {
@@ -198,9 +205,14 @@ class SessionMetricsTest {
         assertTrue(gauge(reporter, id, "liveCacheBytes") > 0);
     }
 
-    /** The sum over the subtasks of the counter {@code longstream.<name>}. */
+    /** The sum over the session operator's subtasks of its counter {@code longstream.<name>}. */
     private static long counter(InMemoryReporter reporter, JobID job, String name) {
-        return metrics(reporter, job, name).stream().mapToLong(m -> ((Counter) m).getCount()).sum();
+        return counter(reporter, job, "sessions", 2, name);
+    }
+
+    /** The sum over the {@code subtasks} of operator {@code operator} of its counter {@code longstream.<name>}. */
+    private static long counter(InMemoryReporter reporter, JobID job, String operator, int subtasks, String name) {
+        return metrics(reporter, job, operator, subtasks, name).stream().mapToLong(m -> ((Counter) m).getCount()).sum();
     }
 
     private static long gauge(InMemoryReporter reporter, JobID job, String name) {
@@ -211,15 +223,22 @@ class SessionMetricsTest {
         return metrics(reporter, job, name).stream().map(m -> ((Histogram) m).getStatistics()).toList();
     }
 
-    /** The metric of each subtask, in subtask order. */
+    /** The session operator's metric of each subtask, in subtask order. */
     private static List<Metric> metrics(InMemoryReporter reporter, JobID job, String name) {
-        Map<String, Metric> found = new TreeMap<>(reporter.findMetrics(job, "\\.sessions\\.\\d+\\.longstream\\." + name + "$"));
-        assertEquals(2, found.size(), name + ": " + found.keySet() + " of " + reporter.findMetrics(job, "longstream").keySet());
+        return metrics(reporter, job, "sessions", 2, name);
+    }
+
+    private static List<Metric> metrics(InMemoryReporter reporter, JobID job, String operator, int subtasks, String name) {
+        Map<String, Metric> found = new TreeMap<>(reporter.findMetrics(job, "\\." + operator + "\\.\\d+\\.longstream\\." + name + "$"));
+        assertEquals(subtasks, found.size(), name + ": " + found.keySet() + " of " + reporter.findMetrics(job, "longstream").keySet());
         return new ArrayList<>(found.values());
     }
 
-    /** The events as records of partition 0 of a topic, one after another; then the source idles until cancelled. */
-    private static final class Replay implements SourceFunction<SourcedEvent> {
+    /**
+     * The events as records of partition 0 of a topic, one after another, and a record that is no event; then the source
+     * idles until cancelled.
+     */
+    private static final class Replay implements SourceFunction<RawRecord> {
         private final List<SessionEvent> events;
         private volatile boolean running = true;
 
@@ -228,14 +247,17 @@ class SessionMetricsTest {
         }
 
         @Override
-        public void run(SourceContext<SourcedEvent> ctx) throws Exception {
-            long offset = 0;
+        public void run(SourceContext<RawRecord> ctx) throws Exception {
+            List<RawRecord> records = new ArrayList<>();
             for (SessionEvent e : events) {
-                RawRecord raw = new RawRecord("events", 0, offset, offset, e.getSessionId().getBytes(StandardCharsets.UTF_8),
-                        WireEncoder.encode(e));
-                offset++;
+                records.add(new RawRecord("events", 0, records.size(), records.size(),
+                        e.getSessionId().getBytes(StandardCharsets.UTF_8), WireEncoder.encode(e)));
+            }
+            records.add(new RawRecord("events", 0, records.size(), records.size(), "s0".getBytes(StandardCharsets.UTF_8),
+                    "not an event".getBytes(StandardCharsets.UTF_8)));
+            for (RawRecord raw : records) {
                 synchronized (ctx.getCheckpointLock()) {
-                    ctx.collect(new SourcedEvent(e, raw));
+                    ctx.collect(raw);
                 }
             }
             while (running) {
