@@ -29,6 +29,11 @@
 //    (plus 3.5 us to sum the splits); decode 62.2 -> 208 tok/s at batch 1, 607 -> 828 at 16; prefill 3,291 tok/s at
 //    batch 16 (its 8192x2048x8192 products 28 -> 22.8 ms), 2,207 at batch 1 (2,550 in v4's run, though no kernel
 //    of it got slower under ncu).
+// v6 attention's softmax in parts of 64 slots, folded in order (flash-decoding's split, fixed by the span): blocks
+//    with rows enough run a head's parts in turn, and a decode pass runs one block per part, then folds. H200: a
+//    decode row's attention 319 -> 47 + 6.5 us (8 blocks -> 72); decode 208 -> 221 tok/s at batch 1, 828 -> 943 at
+//    16. The fold costs prefill: attention for 8192 rows 7.05 -> 8.04 ms (11.0 before __launch_bounds__ held the
+//    kernel to 64 registers, two blocks of 512 threads per SM); prefill 2,693 tok/s at batch 1, 2,869 at 16.
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -568,56 +573,77 @@ __device__ RowHead row_head(const float* q, const CacheView* views, const int* r
     return v;
 }
 
-// One block per tile of at most `rowTile` consecutive rows of one step and one KV head; its warps are the tile's
-// (row, query head) pairs of that KV head, warp w serving row w / group and query head w % group of the group.
-// Slots are taken 32 at a time: the block stages the tile's keys (dequantised and rotated once, rows padded by one
-// float so lane j reading slot j hits its own bank), values and positions in shared memory, and every warp reads them
-// there. Within a warp, as in v1: lane j scores slot j0 + j; the tile's max and sum of e^(s − m) are butterflies
-// over the lanes (every lane ends with the same bits); each lane owns output dimensions d ≡ lane (mod 32) and adds
-// the tile's weighted values in slot order; the online softmax rescales once per tile. So every order is fixed by
-// the head's span alone, whatever the batch or the tiling of rows.
+// Attention runs in blocks of at most `rowTile` consecutive rows of one step and one KV head; a block's warps are
+// its (row, query head) pairs of that KV head, warp w serving row w / group and query head w % group of the group.
+// A head's slots are cut into parts of PART_SLOTS, each part into tiles of 32. Per part, as in v1: lane j scores
+// slot j0 + j of a tile; the tile's max and sum of e^(s − m) are butterflies over the lanes (every lane ends with the
+// same bits); each lane owns output dimensions d ≡ lane (mod 32) and adds the tile's weighted values in slot order;
+// the online softmax rescales once per tile. The parts' (max, sum, output) are then folded in order (fold). So every
+// order is fixed by the head's span alone, whatever the batch, the tiling of rows, or the launch: `attention` runs a
+// head's parts one after another in each block; for few blocks (decode) `attention_parts` runs one block per part
+// and `attention_fold` folds them, with the same bits.
+// The block stages each tile's keys (dequantised and rotated once, rows padded by one float so lane j reading slot j
+// hits its own bank), values and positions in shared memory, and every warp reads them there.
 // q: [n][heads·headDim] before RoPE; tiles: [tileCount][2] first row and row count; qRopes: [n][kvHeads] each row's
 // RoPE index per KV head; out: [n][heads·headDim]; stats: [n][heads][2] the final max and sum.
-// grid (tileCount, kvHeads), block rowTile·group warps, shared floats: warps·headDim + 32·(2·headDim + 1) + 32.
+// block rowTile·group warps, shared floats: warps·headDim + 32·(2·headDim + 1) + 32.
 #define MAX_DIMS_PER_LANE 8
-extern "C" __global__ void attention(const float* q, const CacheView* views, const int* rowStep, const int* tiles,
-                                     const int* rowPos, const int* qRopes, int layer, int heads, int kvHeads,
-                                     int headDim, int window, float scale, const float* cosT, const float* sinT,
-                                     float* out, float* stats) {
-    extern __shared__ float shared[];
+#define PART_SLOTS 64
+
+// What one block attends: its tile of rows, the KV head's cache, and each warp's row and query head.
+struct BlockRows {
+    Head x;
+    bool active;  // whether this warp has a row (the block's last tile may have fewer rows)
+    int r, h, p, lowest;
+    float* query;
+    float* keys;    // [32][headDim + 1], rotated
+    float* values;  // [32][headDim]
+    int* positions;
+};
+
+__device__ BlockRows block_rows(const float* q, const CacheView* views, const int* rowStep, const int* tiles,
+                                const int* rowPos, const int* qRopes, int layer, int heads, int kvHeads, int headDim,
+                                int window, float scale, const float* cosT, const float* sinT, float* shared) {
     int group = heads / kvHeads;
     int warps = blockDim.x >> 5;
     int warp = threadIdx.x >> 5;
+    int first = tiles[2 * blockIdx.x];
+    int kvh = blockIdx.y;
+    BlockRows b;
+    b.query = shared + warp * headDim;
+    b.keys = shared + warps * headDim;
+    b.values = b.keys + 32 * (headDim + 1);
+    b.positions = (int*) (b.values + 32 * headDim);
+    b.x = head_of(views[rowStep[first]], (long) layer * kvHeads + kvh);
+    b.active = warp / group < tiles[2 * blockIdx.x + 1];
+    b.r = first + warp / group;
+    b.h = kvh * group + warp % group;
+    b.p = 0;
+    b.lowest = 0;
+    if (b.active) {
+        b.p = rowPos[b.r];
+        b.lowest = window > 0 ? b.p - window + 1 : INT_MIN;
+        rotate_query(q + ((long) b.r * heads + b.h) * headDim, qRopes[(long) b.r * kvHeads + kvh], headDim / 2, scale,
+                     cosT, sinT, b.query);
+    }
+    return b;
+}
+
+// Each warp's softmax over slots [jFrom, jTo) from scratch: m its max, l its sum, acc its lane's output dimensions.
+// Every thread of the block calls it (it synchronises the block).
+__device__ void attend_part(const BlockRows& b, int jFrom, int jTo, int headDim, const float* cosT, const float* sinT,
+                            float& m, float& l, float* acc) {
+    const Head& x = b.x;
     int lane = threadIdx.x & 31;
     int half = headDim / 2;
     int stride = headDim + 1;
-    int first = tiles[2 * blockIdx.x];
-    int kvh = blockIdx.y;
-    float* query = shared + warp * headDim;
-    float* keys = shared + warps * headDim;  // [32][headDim + 1], rotated
-    float* values = keys + 32 * stride;      // [32][headDim]
-    int* positions = (int*) (values + 32 * headDim);
-
-    Head x = head_of(views[rowStep[first]], (long) layer * kvHeads + kvh);
-    bool active = warp / group < tiles[2 * blockIdx.x + 1];
-    int r = first + warp / group;
-    int h = kvh * group + warp % group;
-    int p = 0;
-    int lowest = 0;
-    if (active) {
-        p = rowPos[r];
-        lowest = window > 0 ? p - window + 1 : INT_MIN;
-        rotate_query(q + ((long) r * heads + h) * headDim, qRopes[(long) r * kvHeads + kvh], half, scale, cosT, sinT,
-                     query);
-    }
-    float m = -INFINITY;
-    float l = 0.f;
-    float acc[MAX_DIMS_PER_LANE];
+    m = -INFINITY;
+    l = 0.f;
     for (int i = 0; i < MAX_DIMS_PER_LANE; i++) {
         acc[i] = 0.f;
     }
-    for (int j0 = 0; j0 < x.span; j0 += 32) {
-        int inTile = min(32, x.span - j0);
+    for (int j0 = jFrom; j0 < jTo; j0 += 32) {
+        int inTile = min(32, jTo - j0);
         __syncthreads();  // every warp is done with the previous tile
         for (int e = threadIdx.x; e < inTile * half; e += blockDim.x) {
             int t = e / half;
@@ -627,29 +653,29 @@ extern "C" __global__ void attention(const float* q, const CacheView* views, con
             long kb = (x.entries + j) * headDim;
             long rot = (long) x.ropes[j] * half;
             float a = cached(x.keys, x.dtype, kb + d, sc);
-            float b = cached(x.keys, x.dtype, kb + d + half, sc);
-            keys[t * stride + d] = rope_lo(a, b, cosT[rot + d], sinT[rot + d]);
-            keys[t * stride + d + half] = rope_hi(a, b, cosT[rot + d], sinT[rot + d]);
+            float bb = cached(x.keys, x.dtype, kb + d + half, sc);
+            b.keys[t * stride + d] = rope_lo(a, bb, cosT[rot + d], sinT[rot + d]);
+            b.keys[t * stride + d + half] = rope_hi(a, bb, cosT[rot + d], sinT[rot + d]);
         }
         for (int e = threadIdx.x; e < inTile * headDim; e += blockDim.x) {
             int t = e / headDim;
             long j = j0 + t;
             float sc = x.dtype == 3 ? x.valueScales[j] : 0.f;
-            values[e] = cached(x.values, x.dtype, (x.entries + j) * headDim + (e - t * headDim), sc);
+            b.values[e] = cached(x.values, x.dtype, (x.entries + j) * headDim + (e - t * headDim), sc);
         }
         if (threadIdx.x < 32) {
-            positions[threadIdx.x] = threadIdx.x < inTile ? x.positions[j0 + threadIdx.x] : FREE_POSITION;
+            b.positions[threadIdx.x] = threadIdx.x < inTile ? x.positions[j0 + threadIdx.x] : FREE_POSITION;
         }
         __syncthreads();
-        if (!active) {
+        if (!b.active) {
             continue;
         }
         float s = -INFINITY;
-        if (visible(positions[lane], p, lowest)) {
-            const float* key = keys + lane * stride;
+        if (visible(b.positions[lane], b.p, b.lowest)) {
+            const float* key = b.keys + lane * stride;
             float dot = 0.f;
             for (int d = 0; d < headDim; d++) {
-                dot = fmaf(query[d], key[d], dot);
+                dot = fmaf(b.query[d], key[d], dot);
             }
             s = dot;
         }
@@ -679,26 +705,128 @@ extern "C" __global__ void attention(const float* q, const CacheView* views, con
             for (int i = 0; i < MAX_DIMS_PER_LANE; i++) {
                 int d = lane + 32 * i;
                 if (d < headDim) {
-                    acc[i] = fmaf(w, values[t * headDim + d], acc[i]);
+                    acc[i] = fmaf(w, b.values[t * headDim + d], acc[i]);
                 }
             }
         }
         m = mNew;
     }
-    if (!active) {
+}
+
+// Folds a part's softmax (m, l, acc) into the running one (M, L, A); a part with nothing visible changes nothing.
+// Products and sums are rounded as written, so both launches fold to the same bits.
+__device__ __forceinline__ void fold(float& M, float& L, float* A, float m, float l, const float* acc) {
+    if (m == -INFINITY) {
         return;
     }
+    float mNew = fmaxf(M, m);
+    float a = expf(M - mNew);
+    float b = expf(m - mNew);
+    L = __fadd_rn(__fmul_rn(L, a), __fmul_rn(l, b));
+    for (int i = 0; i < MAX_DIMS_PER_LANE; i++) {
+        A[i] = __fadd_rn(__fmul_rn(A[i], a), __fmul_rn(acc[i], b));
+    }
+    M = mNew;
+}
+
+// out and stats of row r, query head h, from the folded softmax
+__device__ __forceinline__ void attention_out(int r, int h, int heads, int headDim, float M, float L, const float* A,
+                                              float* out, float* stats) {
+    int lane = threadIdx.x & 31;
     long o = ((long) r * heads + h) * headDim;
     for (int i = 0; i < MAX_DIMS_PER_LANE; i++) {
         int d = lane + 32 * i;
         if (d < headDim) {
-            out[o + d] = acc[i] / l;
+            out[o + d] = A[i] / L;
         }
     }
     if (lane == 0) {
-        stats[((long) r * heads + h) * 2] = m;
-        stats[((long) r * heads + h) * 2 + 1] = l;
+        stats[((long) r * heads + h) * 2] = M;
+        stats[((long) r * heads + h) * 2 + 1] = L;
     }
+}
+
+// Every part of the head in turn. grid (tileCount, kvHeads).
+// (At most 1024 threads, so at most 64 registers each: blocks of any query group fit an SM, and two of 512 do.)
+extern "C" __global__ void __launch_bounds__(1024)
+attention(const float* q, const CacheView* views, const int* rowStep, const int* tiles, const int* rowPos,
+          const int* qRopes, int layer, int heads, int kvHeads, int headDim, int window, float scale, const float* cosT,
+          const float* sinT, float* out, float* stats) {
+    extern __shared__ float shared[];
+    BlockRows b = block_rows(q, views, rowStep, tiles, rowPos, qRopes, layer, heads, kvHeads, headDim, window, scale,
+                             cosT, sinT, shared);
+    float M = -INFINITY;
+    float L = 0.f;
+    float A[MAX_DIMS_PER_LANE];
+    for (int i = 0; i < MAX_DIMS_PER_LANE; i++) {
+        A[i] = 0.f;
+    }
+    for (int j = 0; j < b.x.span; j += PART_SLOTS) {
+        float m, l, acc[MAX_DIMS_PER_LANE];
+        attend_part(b, j, min(b.x.span, j + PART_SLOTS), headDim, cosT, sinT, m, l, acc);
+        fold(M, L, A, m, l, acc);
+    }
+    if (b.active) {
+        attention_out(b.r, b.h, heads, headDim, M, L, A, out, stats);
+    }
+}
+
+// Part z = blockIdx.z of the head (none past its span: max −∞) into partAcc [parts][n][heads][headDim] and partStats
+// [parts][n][heads][2]. grid (tileCount, kvHeads, parts).
+extern "C" __global__ void __launch_bounds__(1024)
+attention_parts(const float* q, const CacheView* views, const int* rowStep, const int* tiles, const int* rowPos,
+                const int* qRopes, int layer, int heads, int kvHeads, int headDim, int window, float scale,
+                const float* cosT, const float* sinT, int n, float* partAcc, float* partStats) {
+    extern __shared__ float shared[];
+    BlockRows b = block_rows(q, views, rowStep, tiles, rowPos, qRopes, layer, heads, kvHeads, headDim, window, scale,
+                             cosT, sinT, shared);
+    int j = blockIdx.z * PART_SLOTS;
+    float m = -INFINITY, l = 0.f, acc[MAX_DIMS_PER_LANE];
+    for (int i = 0; i < MAX_DIMS_PER_LANE; i++) {
+        acc[i] = 0.f;
+    }
+    if (j < b.x.span) {
+        attend_part(b, j, min(b.x.span, j + PART_SLOTS), headDim, cosT, sinT, m, l, acc);
+    }
+    if (!b.active) {
+        return;
+    }
+    long at = ((long) blockIdx.z * n + b.r) * heads + b.h;
+    int lane = threadIdx.x & 31;
+    for (int i = 0; i < MAX_DIMS_PER_LANE; i++) {
+        int d = lane + 32 * i;
+        if (d < headDim) {
+            partAcc[at * headDim + d] = acc[i];
+        }
+    }
+    if (lane == 0) {
+        partStats[at * 2] = m;
+        partStats[at * 2 + 1] = l;
+    }
+}
+
+// Folds the parts of row r = blockIdx.x, query head h = blockIdx.y in order. grid (n, heads), block 32.
+extern "C" __global__ void attention_fold(const float* partAcc, const float* partStats, int parts, int n, int heads,
+                                          int headDim, float* out, float* stats) {
+    int r = blockIdx.x;
+    int h = blockIdx.y;
+    int lane = threadIdx.x;
+    float M = -INFINITY;
+    float L = 0.f;
+    float A[MAX_DIMS_PER_LANE];
+    for (int i = 0; i < MAX_DIMS_PER_LANE; i++) {
+        A[i] = 0.f;
+    }
+    for (int z = 0; z < parts; z++) {
+        long at = ((long) z * n + r) * heads + h;
+        float acc[MAX_DIMS_PER_LANE];
+        for (int i = 0; i < MAX_DIMS_PER_LANE; i++) {
+            int d = lane + 32 * i;
+            acc[i] = d < headDim ? partAcc[at * headDim + d] : 0.f;
+        }
+        fold(M, L, A, partStats[at * 2], partStats[at * 2 + 1], acc);
+    }
+    attention_out(r, h, heads, headDim, M, L, A, out, stats);
 }
 
 // What an AttentionObserver sees: for rows [first, first + gridDim.x) and every query head, e^(s_j − m) of each

@@ -4,7 +4,8 @@
 # tree, a summary line "N passed, N failed", the timings table, the kernels' times under Nsight Compute where ncu is
 # installed, and `bench recall` on the demo model with --backend cuda and then cpu, on the same conversations.
 # Exit status: 0 only when every GPU test passed and both recall runs did (a missing GPU fails them:
-# LONGSTREAM_REQUIRE_GPU=1). LONGSTREAM_GPU_TIMINGS=0 skips the timings, LONGSTREAM_GPU_RECALL=0 the recall runs.
+# LONGSTREAM_REQUIRE_GPU=1). LONGSTREAM_GPU_TIMINGS=0 skips the timings, LONGSTREAM_GPU_RECALL=0 the recall runs;
+# LONGSTREAM_GPU_RECALL_BACKENDS=cuda runs recall on the GPU only (to compare with a CPU run recorded before).
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 work="${TMPDIR:-/tmp}/longstream-gpu"
@@ -41,7 +42,7 @@ recall=0
 if [ "${LONGSTREAM_GPU_RECALL:-1}" = 1 ]; then
     # the policies at 20% of the mean conversation (kept K = 855 of 4,275 tokens, one chunk of 213), as bench recall --all
     # sizes them for these 20 conversations; epicache needs the segment encoder, which is not carried
-    for backend in cuda cpu; do
+    for backend in ${LONGSTREAM_GPU_RECALL_BACKENDS:-cuda cpu}; do
         for policy in full window:budget=1068 sinks:budget=1068 lacache:budget=1068; do
             "$java" --add-modules jdk.incubator.vector -Xmx16g -cp "$cp" io.longstream.jobs.cli.LongstreamCli bench recall \
                 --model models/longstream-demo --backend "$backend" --policy "$policy" --chunk 213 --sessions 20 --json \

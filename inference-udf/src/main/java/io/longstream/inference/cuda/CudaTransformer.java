@@ -167,6 +167,8 @@ public final class CudaTransformer implements Transformer {
         int[] tiles = Kernels.Attention.tiles(start, a.rowTile);
         a.tiles = upload("tiles", tiles);
         a.tileCount = tiles.length / 2;
+        a.rows = n;
+        a.maxSpan = maxSpan(batch, start);
 
         kernels.embed(w.embed, tokens, n, x);
         for (int layer = 0; layer < c.layers; layer++) {
@@ -251,6 +253,20 @@ public final class CudaTransformer implements Transformer {
                 }
             }
         }
+    }
+
+    /** The most slots any head of the steps' caches spans once their rows are appended: slots now, plus the rows. */
+    private int maxSpan(List<ForwardStep> batch, int[] start) {
+        int most = 0;
+        for (int s = 0; s < batch.size(); s++) {
+            KvCache host = batch.get(s).cache();
+            for (int l = 0; l < c.layers; l++) {
+                for (int h = 0; h < c.kvHeads; h++) {
+                    most = Math.max(most, host.head(l, h).slots() + start[s + 1] - start[s]);
+                }
+            }
+        }
+        return most;
     }
 
     /** Shows each observed step this layer's attention weights, as the CPU backend does (see AttentionObserver). */

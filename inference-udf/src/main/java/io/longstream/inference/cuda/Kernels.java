@@ -15,6 +15,10 @@ final class Kernels {
     private static final int SMALL_ROWS = 16;
     /** k per split of the tensor-core product (SPLIT_K in kernels.cu). */
     private static final int SPLIT_K = 256;
+    /** Slots of an attention part (PART_SLOTS in kernels.cu). */
+    private static final int PART_SLOTS = 64;
+    /** Below this many attention blocks (two per SM of an H200), a head's parts run as blocks of their own. */
+    private static final int FEW_ATTENTION_BLOCKS = 264;
     /** Below this many blocks of 4 warps (a few per SM of an H200), a bf16 product runs its splits of k in parallel. */
     private static final int FEW_BLOCKS = 1024;
     /** Dynamic shared memory a launch may take without asking for more. */
@@ -91,13 +95,24 @@ final class Kernels {
 
     /**
      * Attention of every row: one block per tile of {@code a.rowTile} rows of one step (see {@link Attention#tiles})
-     * and KV head, one warp per (row, query head) of the tile.
+     * and KV head, one warp per (row, query head) of the tile, running the head's parts of PART_SLOTS slots in turn; or,
+     * when that would leave the GPU with few blocks (decode), one block per part and their fold (the same bits).
      */
     void attention(Attention a, int layer, CUdeviceptr out, CUdeviceptr stats) {
         int warps = a.rowTile * (a.heads / a.kvHeads);
         int shared = 4 * (warps * a.headDim + 32 * (2 * a.headDim + 1) + 32);
-        launch("attention", a.tileCount, a.kvHeads, 32 * warps, shared, a.q, a.views, a.rowStep, a.tiles, a.rowPos, a.qRopes,
-                layer, a.heads, a.kvHeads, a.headDim, a.window, a.scale, a.cos, a.sin, out, stats);
+        int parts = ceil(a.maxSpan, PART_SLOTS);
+        if (parts > 1 && a.tileCount * a.kvHeads < FEW_ATTENTION_BLOCKS) {
+            CUdeviceptr partAcc = ws.get("attention-part-acc", 4L * parts * a.rows * a.heads * a.headDim);
+            CUdeviceptr partStats = ws.get("attention-part-stats", 8L * parts * a.rows * a.heads);
+            launchGrid("attention_parts", a.tileCount, a.kvHeads, parts, 32 * warps, shared, a.q, a.views, a.rowStep, a.tiles,
+                    a.rowPos, a.qRopes, layer, a.heads, a.kvHeads, a.headDim, a.window, a.scale, a.cos, a.sin, a.rows, partAcc,
+                    partStats);
+            launch("attention_fold", a.rows, a.heads, 32, 0, partAcc, partStats, parts, a.rows, a.heads, a.headDim, out, stats);
+        } else {
+            launch("attention", a.tileCount, a.kvHeads, 32 * warps, shared, a.q, a.views, a.rowStep, a.tiles, a.rowPos,
+                    a.qRopes, layer, a.heads, a.kvHeads, a.headDim, a.window, a.scale, a.cos, a.sin, out, stats);
+        }
     }
 
     void attentionProbs(Attention a, int layer, int first, int rows, CUdeviceptr stats, int width, CUdeviceptr probs) {
@@ -115,6 +130,8 @@ final class Kernels {
         /** [tileCount][2]: each tile's first row and row count, at most rowTile consecutive rows of one step. */
         CUdeviceptr tiles;
         int tileCount, rowTile;
+        /** The pass's rows, and at least the most slots any head of any of its caches spans once they are appended. */
+        int rows, maxSpan;
 
         /**
          * Cuts every step's rows (step s: rows start[s] to start[s + 1]) into tiles of {@code rowTile} rows, a block's
