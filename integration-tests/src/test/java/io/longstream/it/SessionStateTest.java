@@ -83,7 +83,8 @@ class SessionStateTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = ';', value = {"sinks; 64; 32; 12", "epicache:episodes=2,utterances=2; 128; 512; 18"})
+    @CsvSource(delimiter = ';', value = {"sinks; 64; 32; 12", "window; 64; 32; 12", "lacache; 96; 32; 12",
+        "epicache:episodes=2,utterances=2; 128; 512; 18"})
     void aSavepointShowsItsSessionsAndReplaysTheirQueriesAsTheJobAnswersThem(String policy, int budget, int chunk, int perSession)
             throws Exception {
         String name = "state-" + policy.split(":")[0];
