@@ -17,6 +17,8 @@ final class SessionStore {
     private final Model model;
     private final MemoryState state;
     private final LiveCaches live;
+    /** The job's policy spec as every save records it (a savepoint carries no job options). */
+    private final String jobPolicy;
     /** How sessions under each policy spec seen so far start and restore. */
     private final Map<PolicySpec, SessionMemories> memoriesBySpec = new HashMap<>();
 
@@ -25,6 +27,7 @@ final class SessionStore {
         this.model = model;
         this.state = state;
         this.live = new LiveCaches(config.liveCacheBytes);
+        this.jobPolicy = config.policy.toString();
     }
 
     /** The session's memory: the live copy if it has seen every change in state, else rebuilt from state. */
@@ -55,7 +58,7 @@ final class SessionStore {
      * returns the pages written.
      */
     int save(SessionMeta meta, SessionMemory memory, StepEffects effects) {
-        meta.savedJobPolicy = config.policy.toString();
+        meta.savedJobPolicy = jobPolicy;
         meta.savedChunk = config.chunk;
         meta.savedCacheDtype = config.cacheDtype.name();
         meta.savedLayers = model.config().layers;
